@@ -1,0 +1,138 @@
+"""Refuse answers that would bake a broken project, one clear line each."""
+
+import json
+import keyword
+import re
+import sys
+
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+
+# Names a package must not take: importing them from inside the project would
+# shadow the real dependency or a standard-library module.
+SHADOWED_NAMES = frozenset(sys.stdlib_module_names) | {
+    "alembic",
+    "anyio",
+    "celery",
+    "fastapi",
+    "flask",
+    "flask_wtf",
+    "httpx",
+    "kombu",
+    "mcp",
+    "openai",
+    "pydantic",
+    "pydantic_settings",
+    "pytest",
+    "redis",
+    "requests",
+    "sqlalchemy",
+    "starlette",
+    "tests",
+    "uvicorn",
+}
+
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# PEP 440, without local versions (they cannot be published).
+PEP440 = re.compile(
+    r"^([1-9][0-9]*!)?(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*"
+    r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?(\.dev(0|[1-9][0-9]*))?$"
+)
+DNS_LABEL_LIMIT = 63
+# Long enough for any real name; short enough to sit on one line of code.
+PROJECT_NAME_LIMIT = 60
+
+
+def suggest_identifier(name: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "service"
+    if cleaned[0].isdigit() or keyword.iskeyword(cleaned):
+        cleaned = f"{cleaned}_service" if not cleaned[0].isdigit() else f"svc_{cleaned}"
+    if cleaned in SHADOWED_NAMES:
+        cleaned = f"{cleaned}_service"
+    return cleaned
+
+
+def check_package_name(name: str, project_name: str) -> str | None:
+    hint = (
+        f'choose another project_name or set package_name="{suggest_identifier(name)}"'
+    )
+    name_and_origin = f"package_name {name!r} (from project_name {project_name!r})"
+    if not IDENTIFIER.match(name):
+        return (
+            f"{name_and_origin} is not a Python identifier (lowercase letters, "
+            f"digits and _, not starting with a digit); {hint}"
+        )
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"{name_and_origin} is a Python keyword; {hint}"
+    if name in SHADOWED_NAMES:
+        return (
+            f"{name_and_origin} would shadow the {name!r} module of the same "
+            f"name; {hint}"
+        )
+    return None
+
+
+def check_project_slug(slug: str) -> str | None:
+    if not SLUG.match(slug):
+        return (
+            f"project_slug {slug!r} must be lowercase letters, digits, _ or -, "
+            f'starting and ending with a letter or digit; try project_slug="'
+            f'{suggest_identifier(slug).replace("_", "-")}"'
+        )
+    if len(slug) > DNS_LABEL_LIMIT:
+        return (
+            f"project_slug {slug!r} is {len(slug)} characters; Kubernetes names "
+            f"allow {DNS_LABEL_LIMIT}, so choose a shorter project_slug"
+        )
+    return None
+
+
+def check_project_name(name: str) -> str | None:
+    if not name.strip():
+        return 'project_name is empty; try project_name="My AI Service"'
+    if len(name) > PROJECT_NAME_LIMIT:
+        return (
+            f"project_name is {len(name)} characters; keep it to {PROJECT_NAME_LIMIT} "
+            "and put the rest in description"
+        )
+    if any(character in name for character in '"\\\n'):
+        return "project_name must not contain quotes, backslashes or line breaks"
+    return None
+
+
+def check_author_email(email: str) -> str | None:
+    if not EMAIL.match(email):
+        return f'author_email {email!r} is not an e-mail address; try "you@example.com"'
+    return None
+
+
+def check_version(version: str) -> str | None:
+    if not PEP440.match(version):
+        return f'version {version!r} is not a PEP 440 version; try "0.1.0"'
+    return None
+
+
+def check_port(port: str) -> str | None:
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        return f'port {port!r} is not a TCP port number (1-65535); try "5000"'
+    return None
+
+
+def main() -> int:
+    checks = [
+        check_project_name(ANSWERS["project_name"]),
+        check_project_slug(ANSWERS["project_slug"]),
+        check_package_name(ANSWERS["package_name"], ANSWERS["project_name"]),
+        check_author_email(ANSWERS["author_email"]),
+        check_version(ANSWERS["version"]),
+        check_port(str(ANSWERS["port"])),
+    ]
+    problems = [problem for problem in checks if problem]
+    for problem in problems:
+        print(f"ERROR: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

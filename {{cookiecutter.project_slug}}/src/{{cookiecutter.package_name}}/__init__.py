@@ -1,0 +1,11 @@
+"""The service package: settings, the HTTP API and the clients it uses."""
+
+from importlib.metadata import PackageNotFoundError, metadata
+
+try:
+    _metadata = metadata("{{ cookiecutter.__dns_name }}")
+    __version__: str = _metadata["Version"]
+    __summary__: str = _metadata["Summary"] or ""
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "{{ cookiecutter.version }}"
+    __summary__ = ""

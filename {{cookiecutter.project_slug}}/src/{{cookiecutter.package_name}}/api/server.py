@@ -1,0 +1,49 @@
+"""The FastAPI application: create_app() wires routes, middleware and the lifespan."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.api import health, meta
+from {{ cookiecutter.package_name }}.api.health import ReadinessChecks
+from {{ cookiecutter.package_name }}.api.middleware import RequestContextMiddleware
+from {{ cookiecutter.package_name }}.config import ServiceSettings, get_service_settings
+from {{ cookiecutter.package_name }}.logging_config import configure_logging
+from {{ cookiecutter.package_name }}.project.api import router as project_router
+
+logger = logging.getLogger(__name__)
+
+LOG_FILE_NAME = "service.log"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Own every long-lived client: open them before serving, close them after."""
+    settings: ServiceSettings = app.state.settings
+    logger.info("%s %s starting", settings.name, settings.version)
+    try:
+        yield
+    finally:
+        logger.info("%s stopped", settings.name)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or get_service_settings()
+    configure_logging(settings.log_level, settings.log_dir, LOG_FILE_NAME)
+
+    app = FastAPI(
+        title=settings.name,
+        version=settings.version,
+        description=settings.description,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.readiness = ReadinessChecks(timeout=settings.readiness_timeout)
+
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(meta.router)
+    app.include_router(health.router)
+    app.include_router(project_router, prefix="/api")
+    return app

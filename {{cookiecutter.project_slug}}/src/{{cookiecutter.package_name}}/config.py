@@ -1,0 +1,76 @@
+"""Settings of the service, read from the environment and the project's .env file."""
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from {{ cookiecutter.package_name }} import __summary__, __version__
+
+# src/<package>/config.py -> the project root, wherever the command runs from.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENV_FILE = PROJECT_ROOT / ".env"
+ENV_PREFIX = "{{ cookiecutter.__env_prefix }}_"
+
+
+def _parse_log_level(value: Any) -> Any:
+    """Accept a level number (20) or a level name (INFO, info)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return int(text)
+        number = logging.getLevelNamesMapping().get(text.upper())
+        if number is None:
+            known = ", ".join(sorted(logging.getLevelNamesMapping()))
+            raise ValueError(f"unknown log level {value!r}; use a number or {known}")
+        return number
+    return value
+
+
+def _empty_as_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+LogLevel = Annotated[int, BeforeValidator(_parse_log_level), Field(ge=0, le=50)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_empty_as_none)]
+
+
+class Settings(BaseSettings):
+    """Base of every settings group: the same .env file, unknown keys ignored."""
+
+    model_config = SettingsConfigDict(
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+
+class ServiceSettings(Settings):
+    """Identity, network and logging of the service ({{ cookiecutter.__env_prefix }}_*)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
+
+    name: str = {{ cookiecutter.project_name | python_string }}
+    version: str = __version__
+    # The summary in pyproject.toml, so the two never drift apart.
+    description: str = __summary__
+
+    # Loopback by default so a development run is not reachable from the network;
+    # containers set HOST=0.0.0.0 explicitly.
+    host: str = "127.0.0.1"
+    port: int = Field(default={{ cookiecutter.port }}, ge=1, le=65535)
+
+    log_level: LogLevel = logging.INFO
+    # Where the rotating log file goes; empty turns file logging off.
+    log_dir: OptionalPath = PROJECT_ROOT / "logs"
+
+    # Each dependency check of /health/ready gets this long before it counts as down.
+    readiness_timeout: float = Field(default=2.0, gt=0)
+
+
+@lru_cache
+def get_service_settings() -> ServiceSettings:
+    return ServiceSettings()
