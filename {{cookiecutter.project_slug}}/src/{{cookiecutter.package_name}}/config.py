@@ -30,12 +30,16 @@ def _parse_log_level(value: Any) -> Any:
     return value
 
 
-def _empty_as_none(value: Any) -> Any:
-    return None if value == "" else value
+def _project_path(value: Any) -> Any:
+    """Read an empty value as unset and a relative path as under the project root."""
+    if value is None or value == "":
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
 
 
 LogLevel = Annotated[int, BeforeValidator(_parse_log_level), Field(ge=0, le=50)]
-OptionalPath = Annotated[Path | None, BeforeValidator(_empty_as_none)]
+ProjectPath = Annotated[Path | None, BeforeValidator(_project_path)]
 
 
 class Settings(BaseSettings):
@@ -65,7 +69,7 @@ class ServiceSettings(Settings):
 
     log_level: LogLevel = logging.INFO
     # Where the rotating log file goes; empty turns file logging off.
-    log_dir: OptionalPath = PROJECT_ROOT / "logs"
+    log_dir: ProjectPath = PROJECT_ROOT / "logs"
 
     # Each dependency check of /health/ready gets this long before it counts as down.
     readiness_timeout: float = Field(default=2.0, gt=0)

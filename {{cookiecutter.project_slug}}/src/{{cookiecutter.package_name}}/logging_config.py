@@ -4,6 +4,7 @@ import logging
 import logging.handlers
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 # The id of the HTTP request being handled; "-" outside of a request.
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
@@ -13,27 +14,42 @@ LOG_FILE_BYTES = 10 * 1024 * 1024
 LOG_FILE_BACKUPS = 5
 
 
-class RequestIdFilter(logging.Filter):
-    """Stamp each record with the current request id."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        return True
-
-
-class _ServiceHandler:
+class _ServiceHandler(logging.Handler):
     """Marks the handlers installed here, so configuring twice replaces them."""
+
+
+class _ConsoleHandler(logging.StreamHandler, _ServiceHandler):  # type: ignore[type-arg]
+    pass
+
+
+class _FileHandler(logging.handlers.RotatingFileHandler, _ServiceHandler):
+    pass
+
+
+def _install_request_id_factory() -> None:
+    """Stamp every record with the current request id, whoever handles it."""
+    make_record = logging.getLogRecordFactory()
+    if getattr(make_record, "stamps_request_id", False):
+        return
+
+    def make_record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        record.request_id = request_id_var.get()
+        return record
+
+    make_record_with_request_id.stamps_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(make_record_with_request_id)
 
 
 def configure_logging(level: int, log_dir: Path | None, file_name: str) -> None:
     """Send every logger's records to the console and, if set, a rotating file."""
+    _install_request_id_factory()
     root = logging.getLogger()
     for handler in list(root.handlers):
         if isinstance(handler, _ServiceHandler):
             root.removeHandler(handler)
             handler.close()
 
-    formatter = logging.Formatter(LOG_FORMAT)
     handlers: list[logging.Handler] = [_ConsoleHandler()]
     if log_dir is not None:
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -45,19 +61,11 @@ def configure_logging(level: int, log_dir: Path | None, file_name: str) -> None:
                 encoding="utf-8",
             )
         )
+    formatter = logging.Formatter(LOG_FORMAT)
     for handler in handlers:
         handler.setFormatter(formatter)
-        handler.addFilter(RequestIdFilter())
         root.addHandler(handler)
     root.setLevel(level)
 
     # httpx logs every request URL at INFO; keep that for debugging sessions only.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
-
-
-class _ConsoleHandler(logging.StreamHandler, _ServiceHandler):  # type: ignore[type-arg]
-    pass
-
-
-class _FileHandler(logging.handlers.RotatingFileHandler, _ServiceHandler):
-    pass

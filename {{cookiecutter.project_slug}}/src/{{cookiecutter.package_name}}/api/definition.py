@@ -1,6 +1,7 @@
 """The service's machine-readable catalogue of operations, built from its routes."""
 
 import copy
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -25,15 +26,17 @@ def build_definition(app: FastAPI) -> list[dict[str, Any]]:
     spec = app.openapi()
     components: dict[str, JsonSchema] = spec.get("components", {}).get("schemas", {})
     operations: list[dict[str, Any]] = []
+    names: set[str] = set()
 
     for path, path_item in spec.get("paths", {}).items():
         for method, operation in path_item.items():
             if method not in _HTTP_METHODS:
                 continue
             parameters = operation.get("parameters", [])
+            name = _unique_name(operation.get("operationId", ""), method, names)
             operations.append(
                 {
-                    "name": operation.get("operationId", ""),
+                    "name": name,
                     "endpoint": path,
                     "method": method.upper(),
                     "summary": operation.get("summary", ""),
@@ -50,6 +53,15 @@ def build_definition(app: FastAPI) -> list[dict[str, Any]]:
                 }
             )
     return operations
+
+
+def _unique_name(operation_id: str, method: str, taken: set[str]) -> str:
+    """FastAPI gives every method of a multi-method route the first method's id."""
+    name = operation_id
+    if name in taken:
+        name = re.sub(r"_[a-z]+$", f"_{method}", operation_id)
+    taken.add(name)
+    return name
 
 
 def _parameters(

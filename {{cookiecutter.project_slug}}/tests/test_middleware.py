@@ -1,0 +1,67 @@
+import logging
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def failing_app(app: FastAPI) -> FastAPI:
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals: postgres://admin:pw@db")
+
+    return app
+
+
+def test_every_response_carries_a_request_id(client: TestClient) -> None:
+    first = client.get("/health/live").headers["x-request-id"]
+    second = client.get("/health/live").headers["x-request-id"]
+
+    assert len(first) == 32
+    assert first != second
+
+
+def test_a_plain_incoming_request_id_is_kept(client: TestClient) -> None:
+    response = client.get("/health/live", headers={"X-Request-ID": "trace-42.a_b"})
+
+    assert response.headers["x-request-id"] == "trace-42.a_b"
+
+
+def test_an_unsafe_incoming_request_id_is_replaced(client: TestClient) -> None:
+    response = client.get("/health/live", headers={"X-Request-ID": "x\ty;drop"})
+
+    assert response.headers["x-request-id"] != "x\ty;drop"
+    assert len(response.headers["x-request-id"]) == 32
+
+
+def test_unexpected_error_answers_a_safe_500_and_logs_the_cause(
+    failing_app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    with TestClient(failing_app) as client:
+        response = client.get("/boom")
+
+    assert response.status_code == 500
+    request_id = response.headers["x-request-id"]
+    assert response.json() == {
+        "detail": "Internal server error",
+        "request_id": request_id,
+    }
+    assert "secret internals" not in response.text
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.exc_info is not None
+    assert getattr(record, "request_id", None) == request_id
+
+
+def test_validation_errors_keep_fastapis_422(client: TestClient) -> None:
+    response = client.post("/api/hello", json={"name": ""})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+def test_hello_greets_by_name(client: TestClient) -> None:
+    response = client.post("/api/hello", json={"name": "Ada"})
+
+    assert response.status_code == 200
+    assert response.json() == {"message": "Hello, Ada!"}

@@ -1,0 +1,68 @@
+from typing import Any
+
+import pytest
+
+from {{ cookiecutter.package_name }}.api import run
+from {{ cookiecutter.package_name }}.config import ENV_PREFIX
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What the command hands to uvicorn, captured instead of serving."""
+    captured: dict[str, Any] = {}
+
+    def fake_run(app: str, **options: Any) -> None:
+        captured.update(options, app=app)
+
+    monkeypatch.setattr(run.uvicorn, "run", fake_run)
+    return captured
+
+
+def test_defaults_come_from_the_settings(served: dict[str, Any]) -> None:
+    run.main([])
+
+    assert served["app"] == "{{ cookiecutter.package_name }}.api.server:create_app"
+    assert served["factory"] is True
+    assert served["host"] == "127.0.0.1"
+    assert served["port"] == {{ cookiecutter.port }}
+    assert served["workers"] == 1
+    assert served["reload"] is False
+
+
+def test_the_documented_uv_run_form_is_accepted(served: dict[str, Any]) -> None:
+    run.main(["--", "--host", "127.0.0.1", "--port", "5001", "--reload"])
+
+    assert served["port"] == 5001
+    assert served["reload"] is True
+    assert served["workers"] is None
+    assert served["reload_dirs"][0].endswith("src")
+
+
+def test_workers_and_log_level_are_passed_on(served: dict[str, Any]) -> None:
+    run.main(["--workers", "3", "--log-level", "DEBUG"])
+
+    assert served["workers"] == 3
+    assert served["log_level"] == 10
+
+
+def test_reload_with_several_workers_is_refused(served: dict[str, Any]) -> None:
+    with pytest.raises(SystemExit, match="--reload runs one process"):
+        run.main(["--reload", "--workers", "2"])
+
+    assert served == {}
+
+
+def test_a_bad_setting_stops_with_one_line_naming_it(
+    served: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}PORT", "not-a-port")
+
+    with pytest.raises(SystemExit) as stopped:
+        run.main([])
+
+    assert stopped.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {ENV_PREFIX}PORT:")
+    assert served == {}
