@@ -119,7 +119,8 @@ def run_command(
     except subprocess.TimeoutExpired as error:
         pytest.fail(
             f"{' '.join(arguments)} (in {cwd}) did not finish within {timeout:g} s\n"
-            f"--- stdout ---\n{_text(error.stdout)}\n--- stderr ---\n{_text(error.stderr)}",
+            f"--- stdout ---\n{_text(error.stdout)}\n"
+            f"--- stderr ---\n{_text(error.stderr)}",
             pytrace=False,
         )
     if check and result.returncode != 0:
@@ -316,9 +317,11 @@ class BakedProject:
 
     def assert_valid(self) -> None:
         problems = self.validity_problems()
-        assert not problems, "\n".join(problems)
+        if problems:
+            pytest.fail("\n".join([f"{self.path} is not valid:", *problems]), False)
         report = ruff_problems([self.path])
-        assert not report, report
+        if report:
+            pytest.fail(f"ruff rejects {self.path}:\n{report}", pytrace=False)
 
     def run(
         self,
@@ -427,3 +430,70 @@ def refused_bake(
         return Refusal(stdout=captured.out, stderr=captured.err)
 
     return _refused
+
+
+@dataclass(frozen=True)
+class Traces:
+    """How to recognise an optional component in a project that should lack it."""
+
+    text: str
+    path: str
+    script: str | None = None
+
+
+# Case-insensitive unless a pattern says otherwise with (?-i:...).
+COMPONENT_TRACES: dict[str, Traces] = {
+    "worker": Traces(
+        text=r"\bcelery\b|rabbitmq|\bredis\b|\buv run worker\b",
+        path=r"(^|/)(worker|celery)(/|\.py$)",
+        script="worker",
+    ),
+    "ui": Traces(
+        text=r"\bflask\b|\buv run ui\b",
+        path=r"(^|/)(ui|templates|static)(/|\.py$)",
+        script="ui",
+    ),
+    "database": Traces(
+        text=r"sqlalchemy|alembic|\bDATABASE_URL\b",
+        path=r"(^|/)(db|migrations)(/|\.py$)|alembic",
+    ),
+    "mcp_server": Traces(
+        text=r"(?-i:\bmcp_server\b)|\buv run mcp\b",
+        path=r"(^|/)mcp_server(/|\.py$)",
+        script="mcp",
+    ),
+    "docker": Traces(text=r"docker", path=r"docker"),
+    "kubernetes": Traces(
+        text=r"kubernetes|kubectl|\bk8s\b", path=r"kubernetes|(^|/)k8s(/|$)"
+    ),
+    "github_actions": Traces(
+        text=r"github actions|\.github/workflows", path=r"^\.github(/|$)"
+    ),
+}
+
+
+def traces_of_removed(project: BakedProject) -> list[str]:
+    """Where a switched-off component still shows: its files, names or scripts."""
+    found = []
+    texts = {
+        project.relative(path): text for path, text in project.text_files().items()
+    }
+    relative_files = sorted(project.relative_files())
+    scripts = project.pyproject().get("project", {}).get("scripts", {})
+    for component, traces in COMPONENT_TRACES.items():
+        if project.context[component]:
+            continue
+        path_pattern = re.compile(traces.path, re.IGNORECASE)
+        text_pattern = re.compile(traces.text, re.IGNORECASE)
+        found += [
+            f"{relative}: file of the switched-off {component}"
+            for relative in relative_files
+            if path_pattern.search(relative)
+        ]
+        for relative, text in texts.items():
+            for number, line in enumerate(text.splitlines(), start=1):
+                if text_pattern.search(line):
+                    found.append(f"{relative}:{number}: {component}: {line.strip()}")
+        if traces.script in scripts:
+            found.append(f"pyproject.toml: script {traces.script!r} of {component}")
+    return found

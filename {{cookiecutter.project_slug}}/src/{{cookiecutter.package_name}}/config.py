@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from {{ cookiecutter.package_name }} import __summary__, __version__
@@ -78,3 +78,31 @@ class ServiceSettings(Settings):
 @lru_cache
 def get_service_settings() -> ServiceSettings:
     return ServiceSettings()
+
+
+class OpenRouterSettings(Settings):
+    """The LLM provider: OpenRouter or any OpenAI-compatible endpoint (OPENROUTER_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENROUTER_")
+
+    # Optional so the service starts without it; the first AI call names it instead.
+    token: OptionalSecret = None
+    base_url: str = "https://openrouter.ai/api/v1"
+    # Used whenever a call does not pass model=...
+    model: str = "openai/gpt-4o-mini"
+
+    # Seconds one call may take, retries included: a stuck provider must not hold
+    # a request forever. Streams get this long between two chunks.
+    timeout: float = Field(default=60.0, gt=0)
+    # Retries of rate limits (honouring Retry-After), timeouts and 5xx answers.
+    max_retries: int = Field(default=2, ge=0, le=10)
+
+    # OpenRouter's attribution headers (HTTP-Referer and X-Title): how the app
+    # shows up in the provider's rankings and logs.
+    app_url: OptionalText = None
+    app_title: str = {{ cookiecutter.project_name | python_string }}
+
+
+@lru_cache
+def get_openrouter_settings() -> OpenRouterSettings:
+    return OpenRouterSettings()

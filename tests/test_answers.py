@@ -1,0 +1,323 @@
+"""Each answer to the template's questions bakes a valid project or is refused."""
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import (
+    ALL_OFF,
+    ALL_ON,
+    DNS_LABEL,
+    ENV_NAME,
+    BakedProject,
+    Refusal,
+    traces_of_removed,
+)
+
+Bake = Callable[..., BakedProject]
+RefusedBake = Callable[..., Refusal]
+
+# A name the hook suggests, written as it should be typed: package_name="x".
+SUGGESTED_ANSWER = re.compile(r'(\w+)="([^"]*)"')
+
+
+def bake_the_suggestion(bake: Bake, answers: dict[str, Any], error: str) -> None:
+    """The fix the refusal suggests must itself be accepted."""
+    suggestion = SUGGESTED_ANSWER.search(error)
+    assert suggestion, f"no answer to type instead in: {error}"
+    question, answer = suggestion.groups()
+
+    project = bake(**{**answers, question: answer})
+
+    project.assert_valid()
+
+
+def test_unicode_project_name_bakes_ascii_names(bake: Bake) -> None:
+    name = "Ünïcode Shop's API"
+
+    project = bake(project_name=name)
+
+    project.assert_valid()
+    assert project.context["project_slug"].isascii()
+    assert project.package.isascii()
+    assert project.package.isidentifier()
+    assert project.read("README.md").splitlines()[0] == f"# {name}"
+    assert name in project.string_literals()
+
+
+def test_hyphenated_name_gives_a_package_and_valid_variable_names(
+    bake: Bake,
+) -> None:
+    project = bake(project_name="my-app")
+
+    project.assert_valid()
+    assert project.package == "my_app"
+    assert project.package_dir.is_dir()
+    names = prefixed_names(project, "MY_APP")
+    assert names, "no MY_APP_* variable found anywhere"
+    assert "MY_APP_PORT" in names
+    invalid = {name: where for name, where in names.items() if not ENV_NAME.match(name)}
+    assert not invalid, invalid
+
+
+def prefixed_names(project: BakedProject, prefix: str) -> dict[str, str]:
+    """Every word containing the prefix in any spelling, and one place it occurs."""
+    loose = re.compile(r"[\w.-]*" + r"[_\-.]?".join(prefix.split("_")) + r"[\w.-]*")
+    names: dict[str, str] = {}
+    for path, text in project.text_files().items():
+        for match in loose.finditer(text):
+            names.setdefault(match.group().rstrip("."), project.relative(path))
+    return names
+
+
+@pytest.mark.parametrize(
+    ("project_name", "package_name"),
+    [("class", "class"), ("import", "import"), ("123 Start", "123_start")],
+)
+def test_project_name_that_is_no_package_is_refused_with_a_fix(
+    bake: Bake, refused_bake: RefusedBake, project_name: str, package_name: str
+) -> None:
+    refusal = refused_bake(project_name=project_name)
+
+    error = refusal.assert_one_clear_error("package_name", repr(package_name))
+    bake_the_suggestion(bake, {"project_name": project_name}, error)
+
+
+@pytest.mark.parametrize(
+    "package_name", ["mcp", "celery", "fastapi", "redis", "json", "logging"]
+)
+def test_package_name_that_shadows_a_module_is_refused(
+    bake: Bake, refused_bake: RefusedBake, package_name: str
+) -> None:
+    refusal = refused_bake(package_name=package_name)
+
+    error = refusal.assert_one_clear_error(repr(package_name), "shadow")
+    bake_the_suggestion(bake, {"package_name": package_name}, error)
+
+
+def test_author_name_with_quotes_and_backslash_is_kept_verbatim(bake: Bake) -> None:
+    author = 'O\'Brien \\ "Jr"'
+
+    project = bake(author_name=author)
+
+    project.assert_valid()
+    assert project.pyproject()["project"]["authors"][0]["name"] == author
+    assert author in project.read("LICENSE")
+
+
+def test_author_email_that_is_no_address_is_refused(
+    refused_bake: RefusedBake,
+) -> None:
+    refusal = refused_bake(author_email="not-an-email")
+
+    refusal.assert_one_clear_error("author_email", "not-an-email")
+
+
+def test_version_that_is_not_pep_440_is_refused(refused_bake: RefusedBake) -> None:
+    refusal = refused_bake(version="banana")
+
+    refusal.assert_one_clear_error("banana", "PEP 440")
+
+
+def test_slug_longer_than_a_dns_label_is_refused(refused_bake: RefusedBake) -> None:
+    refusal = refused_bake(project_slug="a" * 64)
+
+    refusal.assert_one_clear_error("project_slug", "63")
+
+
+def test_slug_of_exactly_63_characters_bakes(bake: Bake) -> None:
+    project = bake(project_slug="s" * 63)
+
+    project.assert_valid()
+    assert DNS_LABEL.match(project.dns_name)
+
+
+def test_every_component_off_bakes_without_a_trace_of_them(bake: Bake) -> None:
+    project = bake(**ALL_OFF)
+
+    project.assert_valid()
+    for absent in ("Dockerfile", "docker-compose.yml", "kubernetes", ".github"):
+        assert not project.has_file(absent)
+    assert traces_of_removed(project) == []
+
+
+def test_every_component_on_bakes(bake: Bake) -> None:
+    project = bake(**ALL_ON)
+
+    project.assert_valid()
+    assert traces_of_removed(project) == []
+
+
+# A phrase only the chosen license's text contains.
+LICENSE_TEXTS = {
+    "MIT": "Permission is hereby granted, free of charge",
+    "Apache-2.0": "Apache License",
+    "BSD-3-Clause": "Neither the name of the copyright holder",
+    "Proprietary": "All rights reserved",
+}
+
+
+@pytest.mark.parametrize("license_name", sorted(LICENSE_TEXTS))
+def test_each_license_choice_installs_its_text_and_metadata(
+    bake: Bake, license_name: str
+) -> None:
+    project = bake(open_source_license=license_name, author_name="Ada Lovelace")
+
+    text = project.read("LICENSE")
+    assert LICENSE_TEXTS[license_name] in text
+    others = [phrase for name, phrase in LICENSE_TEXTS.items() if name != license_name]
+    assert not [phrase for phrase in others if phrase in text]
+    assert not project.has_file("licenses")
+    metadata = project.pyproject()["project"]
+    if license_name == "Proprietary":
+        assert "license" not in metadata
+        assert "Ada Lovelace" in text
+    else:
+        assert metadata["license"] == license_name
+    project.assert_valid()
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"project_name": "Ünïcode Shop's API"},
+        {"project_name": "my-app"},
+        {"project_name": "A 2nd service"},
+        {"project_slug": "long-" * 11 + "name-tail", "package_name": "long_name"},
+        {"project_slug": "s" * 63},
+        {"project_slug": "2nd-service", "package_name": "second_service"},
+    ],
+    ids=["unicode", "hyphen", "digit", "hyphenated-slug", "63-chars", "digit-first"],
+)
+def test_derived_names_are_valid_wherever_they_are_used(
+    bake: Bake, answers: dict[str, str]
+) -> None:
+    project = bake(**answers)
+
+    assert DNS_LABEL.match(project.dns_name), project.dns_name
+    assert ENV_NAME.match(project.env_prefix + "_NAME"), project.env_prefix
+    assert project.package.isidentifier()
+    assert DNS_LABEL.match(project.pyproject()["project"]["name"])
+    problems = list(invalid_shipping_names(project))
+    assert not problems, "\n".join(problems)
+    assert not invalid_env_example_names(project)
+    project.assert_valid()
+
+
+def invalid_shipping_names(project: BakedProject) -> Iterator[str]:
+    """Names in compose and Kubernetes files that their tools would reject."""
+    for relative, document in project.yaml_documents():
+        if not isinstance(document, dict):
+            continue
+        if "compose" in Path(relative).name:
+            yield from _invalid_compose_names(relative, document)
+        if "apiVersion" in document and "kind" in document:
+            yield from _invalid_kubernetes_names(relative, document)
+
+
+COMPOSE_SERVICE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+# Image reference: lowercase path components, an optional tag.
+IMAGE = re.compile(
+    r"^([a-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*"
+    r"(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$"
+)
+INTERPOLATION = re.compile(r"\$\{\w+(?::?[-?])([^}]*)\}")
+
+
+def _image_problem(relative: str, image: Any) -> str | None:
+    # Compose fills ${VAR:-default} in; judge the image a user gets by default.
+    resolved = INTERPOLATION.sub(lambda match: match.group(1), str(image))
+    if "$" in resolved or IMAGE.match(resolved):
+        return None
+    return f"{relative}: image {image!r} is not a valid image reference"
+
+
+def _environment_names(environment: Any) -> list[str]:
+    if isinstance(environment, dict):
+        return [str(name) for name in environment]
+    if isinstance(environment, list):
+        return [str(item).split("=", 1)[0] for item in environment]
+    return []
+
+
+def _invalid_compose_names(relative: str, document: dict[str, Any]) -> Iterator[str]:
+    for name, service in (document.get("services") or {}).items():
+        if not COMPOSE_SERVICE.match(name):
+            yield f"{relative}: compose service {name!r}"
+        service = service or {}
+        if "image" in service and (
+            problem := _image_problem(relative, service["image"])
+        ):
+            yield problem
+        for variable in _environment_names(service.get("environment")):
+            if not ENV_NAME.match(variable):
+                yield f"{relative}: {name} environment variable {variable!r}"
+
+
+# Kubernetes name rules: Services are RFC 1035 labels; workloads are best kept to
+# DNS labels because their pods and hostnames take the name; the rest are
+# RFC 1123 subdomains. Kustomize's own file is no cluster object.
+RFC_1035_LABEL = re.compile(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
+)
+LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"})
+
+
+def _name_rule(kind: str) -> re.Pattern[str]:
+    if kind == "Service":
+        return RFC_1035_LABEL
+    if kind in WORKLOADS:
+        return DNS_LABEL
+    return DNS_SUBDOMAIN
+
+
+def _invalid_kubernetes_names(relative: str, document: dict[str, Any]) -> Iterator[str]:
+    if str(document["apiVersion"]).startswith("kustomize.config.k8s.io"):
+        return
+    kind = str(document["kind"])
+    metadata = document.get("metadata") or {}
+    name = str(metadata.get("name", ""))
+    if not _name_rule(kind).match(name):
+        yield f"{relative}: {kind} name {name!r} breaks Kubernetes' naming rule"
+    for key, value in (metadata.get("labels") or {}).items():
+        if not LABEL_VALUE.match(str(value)):
+            yield f"{relative}: label {key}={value!r} is not a valid label value"
+    if kind == "ConfigMap":
+        for key in document.get("data") or {}:
+            if not ENV_NAME.match(key):
+                yield f"{relative}: ConfigMap key {key!r} is no variable name"
+    for container in _containers(document):
+        if not DNS_LABEL.match(str(container.get("name", ""))):
+            yield f"{relative}: container name {container.get('name')!r}"
+        if "image" in container and (
+            problem := _image_problem(relative, container["image"])
+        ):
+            yield problem
+        for variable in container.get("env") or []:
+            if not ENV_NAME.match(str(variable.get("name", ""))):
+                yield f"{relative}: container variable {variable.get('name')!r}"
+
+
+def _containers(document: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = document.get("spec") or {}
+    pod = (spec.get("template") or {}).get("spec") or spec
+    return [
+        *(pod.get("containers") or []),
+        *(pod.get("initContainers") or []),
+    ]
+
+
+def invalid_env_example_names(project: BakedProject) -> list[str]:
+    """Variables set (or shown commented out) in .env.example with a bad name."""
+    if not project.has_file(".env.example"):
+        return []
+    assignment = re.compile(r"^#?\s*([^\s=#]+)=")
+    return [
+        match.group(1)
+        for line in project.read(".env.example").splitlines()
+        if (match := assignment.match(line)) and not ENV_NAME.match(match.group(1))
+    ]
