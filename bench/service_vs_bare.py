@@ -70,7 +70,11 @@ OUTER_ENV_VARIABLES = (
 )
 
 BARE_APP_SOURCE = '''\
-"""The yardstick: FastAPI with two plain routes and nothing else."""
+"""The yardstick: FastAPI with two plain routes and nothing else.
+
+No return annotations on purpose: an annotation would give each route a
+response model, and validating against it is part of what is being measured.
+"""
 
 from fastapi import FastAPI
 
@@ -78,12 +82,12 @@ app = FastAPI()
 
 
 @app.get("/health/live")
-async def live() -> dict[str, str]:
+async def live():
     return {"status": "ok"}
 
 
 @app.get("/ident")
-async def ident() -> dict[str, str]:
+async def ident():
     return {
         "name": "Bare FastAPI App",
         "version": "0.1.0",
@@ -103,9 +107,16 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------- setup
 
 
-def clean_environment() -> dict[str, str]:
-    """This process's environment without any trace of the outer virtualenv."""
+def clean_environment(bytecode_cache: bool) -> dict[str, str]:
+    """This process's environment without any trace of the outer virtualenv.
+
+    With bytecode_cache, PYTHONDONTWRITEBYTECODE goes too, so the first (discarded)
+    start of each app leaves .pyc files behind, as a built image would have them.
+    Otherwise every start compiles every imported module from source.
+    """
     env = dict(os.environ)
+    if bytecode_cache:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     venv_bins = set()
     for root in (
         env.get("VIRTUAL_ENV"),
@@ -358,14 +369,38 @@ def cpu_seconds(pid: int) -> float | None:
 
 
 # ----------------------------------------------------------------------- load client
+#
+# A small hand-written HTTP/1.1 keep-alive client. httpx's AsyncClient tops out at
+# a few hundred to ~900 req/s here (fewer with more pooled connections), far below
+# what one uvicorn worker serves, so it would hide any difference between the apps.
+# An asyncio.Protocol per connection costs the client little CPU, leaving the
+# server as the bottleneck on a two-core machine.
 
 
 @dataclass
 class Load:
+    """Tallies of one round, shared by its connections."""
+
+    deadline: float
+    budget: int = MAX_REQUESTS_PER_ROUND
     ok: int = 0
     failed: int = 0
-    budget: int = MAX_REQUESTS_PER_ROUND
-    failures: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+    def record(self, head: bytes) -> None:
+        status_line = head.split(b"\r\n", 1)[0]
+        if status_line.split(b" ", 2)[1:2] == [b"200"]:
+            self.ok += 1
+            return
+        self.failed += 1
+        if len(self.examples) < 3:
+            self.examples.append(status_line.decode("latin-1"))
+
+    def another(self) -> bool:
+        if self.budget <= 0 or time.perf_counter() >= self.deadline:
+            return False
+        self.budget -= 1
+        return True
 
 
 def content_length(head: bytes) -> int:
@@ -373,34 +408,98 @@ def content_length(head: bytes) -> int:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             return int(value)
-    raise BenchError(f"response without content-length: {head[:200]!r}")
+    raise ValueError(f"response without content-length: {head[:200]!r}")
 
 
-async def keep_alive_worker(port: int, deadline: float, load: Load) -> None:
-    """One connection sending GET /ident back to back until time or budget runs out.
+class KeepAliveConnection(asyncio.Protocol):
+    """Sends GET /ident, reads the whole response, sends the next, until time is up."""
 
-    A hand-written HTTP/1.1 client: httpx's pool tops out far below what a
-    uvicorn worker serves, which would hide any difference between the apps.
-    """
+    def __init__(
+        self, request: bytes, load: Load, finished: asyncio.Future[None]
+    ) -> None:
+        self.request = request
+        self.load = load
+        self.finished = finished
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.head: bytes | None = None  # of the response being read
+        self.body_left = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.send_next()
+
+    def send_next(self) -> None:
+        assert self.transport is not None
+        if self.load.another():
+            self.transport.write(self.request)
+        else:
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        try:
+            while self.transport is not None and not self.transport.is_closing():
+                if self.head is None:
+                    end = self.buffer.find(b"\r\n\r\n")
+                    if end < 0:
+                        return
+                    self.head = bytes(self.buffer[:end])
+                    del self.buffer[: end + 4]
+                    self.body_left = content_length(self.head)
+                if len(self.buffer) < self.body_left:
+                    return
+                del self.buffer[: self.body_left]
+                self.load.record(self.head)
+                self.head = None
+                self.send_next()
+        except ValueError as error:
+            self.fail(error)
+
+    def fail(self, error: Exception) -> None:
+        if not self.finished.done():
+            self.finished.set_exception(error)
+        if self.transport is not None:
+            self.transport.abort()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.finished.done():
+            return
+        if exc is None and (self.head is not None or self.buffer):
+            exc = ConnectionError("the server closed the connection mid-response")
+        if exc is None:
+            self.finished.set_result(None)
+        else:
+            self.finished.set_exception(exc)
+
+
+async def drive_load(port: int, seconds: float, connections: int) -> tuple[Load, float]:
+    """Keep `connections` connections busy for `seconds`; the tallies and wall time."""
+    loop = asyncio.get_running_loop()
     request = f"GET {IDENT_PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
-    reader, writer = await asyncio.open_connection(HOST, port)
+    started = time.perf_counter()
+    load = Load(deadline=started + seconds)
+    finished: list[asyncio.Future[None]] = []
+    protocols: list[KeepAliveConnection] = []
     try:
-        while load.budget > 0 and time.perf_counter() < deadline:
-            load.budget -= 1
-            writer.write(request)
-            async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
-                head = await reader.readuntil(b"\r\n\r\n")
-                await reader.readexactly(content_length(head))
-            if head.split(b" ", 2)[1:2] == [b"200"]:
-                load.ok += 1
-            else:
-                load.failed += 1
-                if len(load.failures) < 3:
-                    load.failures.append(head.split(b"\r\n", 1)[0].decode("latin-1"))
+        for _ in range(connections):
+            future: asyncio.Future[None] = loop.create_future()
+            _, protocol = await loop.create_connection(
+                lambda future=future: KeepAliveConnection(request, load, future),
+                HOST,
+                port,
+            )
+            finished.append(future)
+            protocols.append(protocol)
+        # Every connection stops at the deadline; a stuck one trips the timeout.
+        async with asyncio.timeout(seconds + REQUEST_TIMEOUT_SECONDS):
+            await asyncio.gather(*finished)
     finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
+        for protocol in protocols:
+            if protocol.transport is not None:
+                protocol.transport.abort()
+    return load, time.perf_counter() - started
 
 
 @dataclass
@@ -411,23 +510,10 @@ class Round:
 
 
 def load_round(server: Server, seconds: float, connections: int) -> Round:
-    load = Load()
     cpu_before = cpu_seconds(server.process.pid)
-
-    async def drive() -> float:
-        started = time.perf_counter()
-        deadline = started + seconds
-        await asyncio.gather(
-            *(
-                keep_alive_worker(server.port, deadline, load)
-                for _ in range(connections)
-            )
-        )
-        return time.perf_counter() - started
-
     try:
-        elapsed = asyncio.run(drive())
-    except (OSError, TimeoutError, asyncio.IncompleteReadError) as error:
+        load, elapsed = asyncio.run(drive_load(server.port, seconds, connections))
+    except (OSError, TimeoutError, ValueError) as error:
         raise BenchError(
             f"{server.spec.label}: load failed ({type(error).__name__}: {error})\n"
             f"{log_tail(server.spec.log_file)}"
@@ -436,7 +522,7 @@ def load_round(server: Server, seconds: float, connections: int) -> Round:
     if load.failed:
         raise BenchError(
             f"{server.spec.label}: {load.failed} of {load.ok + load.failed} requests "
-            f"failed, e.g. {load.failures}"
+            f"failed, e.g. {load.examples}"
         )
     if load.ok == 0:
         raise BenchError(f"{server.spec.label}: no request completed")
@@ -600,6 +686,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--connections", type=int, default=32, help="keep-alive connections"
     )
     parser.add_argument(
+        "--no-pyc",
+        action="store_true",
+        help="keep an inherited PYTHONDONTWRITEBYTECODE: starts compile from source",
+    )
+    parser.add_argument(
         "--keep",
         action="store_true",
         help="keep the temporary folder (baked project, logs)",
@@ -617,7 +708,7 @@ def run(args: argparse.Namespace, workdir: Path, pool: ServerPool) -> str:
     began = time.perf_counter()
     log(f"baking {args.template} into {workdir}")
     project = bake(args.template, workdir / "baked")
-    env = clean_environment()
+    env = clean_environment(bytecode_cache=not args.no_pyc)
     log(f"uv sync in {project}")
     python = uv_sync(project, env)
     package, prefix = find_package(project)

@@ -32,7 +32,8 @@ SHADOWED_NAMES = frozenset(sys.stdlib_module_names) | {
 }
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
+# A Kubernetes Service takes the slug as its name, so it must start with a letter.
+SLUG = re.compile(r"^[a-z](?:[a-z0-9_-]*[a-z0-9])?$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # PEP 440, without local versions (they cannot be published).
 PEP440 = re.compile(
@@ -77,8 +78,8 @@ def check_project_slug(slug: str) -> str | None:
     if not SLUG.match(slug):
         return (
             f"project_slug {slug!r} must be lowercase letters, digits, _ or -, "
-            f'starting and ending with a letter or digit; try project_slug="'
-            f'{suggest_identifier(slug).replace("_", "-")}"'
+            "starting with a letter and ending with a letter or digit; "
+            f'try project_slug="{suggest_identifier(slug).replace("_", "-")}"'
         )
     if len(slug) > DNS_LABEL_LIMIT:
         return (
@@ -121,9 +122,11 @@ def check_port(port: str) -> str | None:
 
 def main() -> int:
     checks = [
-        check_project_name(ANSWERS["project_name"]),
-        check_project_slug(ANSWERS["project_slug"]),
-        check_package_name(ANSWERS["package_name"], ANSWERS["project_name"]),
+        # The slug derives from the name and the package from the slug: report
+        # only the first link that breaks, once.
+        check_project_name(ANSWERS["project_name"])
+        or check_project_slug(ANSWERS["project_slug"])
+        or check_package_name(ANSWERS["package_name"], ANSWERS["project_name"]),
         check_author_email(ANSWERS["author_email"]),
         check_version(ANSWERS["version"]),
         check_port(str(ANSWERS["port"])),

@@ -61,6 +61,8 @@ _STRIPPED_VARIABLES = frozenset(
         "PYTHONSTARTUP",
         "PYTHONSAFEPATH",
         "PYENV_VERSION",
+        # Set for the in-process bakes only; a user's bake runs `uv lock`.
+        SKIP_LOCK_VARIABLE,
     }
 )
 _STRIPPED_PREFIXES = ("UV_", "PYTEST_", "COV_CORE_", "_PYTEST")
@@ -174,6 +176,35 @@ def ruff_problems(paths: Sequence[Path]) -> str:
                 f"{result.stdout}{result.stderr}"
             )
     return "\n".join(reports)
+
+
+def ruff_findings(projects: Sequence[Path]) -> dict[Path, list[str]]:
+    """Like ruff_problems, one line per finding, sorted out by project."""
+    ruff = template_tool("ruff")
+    findings: dict[Path, list[str]] = {project: [] for project in projects}
+    commands = (
+        ["check", "--no-cache", "--output-format", "concise"],
+        ["format", "--check", "--no-cache"],
+    )
+    for command in commands:
+        result = subprocess.run(
+            [str(ruff), *command, *map(str, projects)],
+            env=clean_environment(),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        attributed = False
+        for line in (result.stdout + result.stderr).splitlines():
+            for project in projects:
+                if f"{project}{os.sep}" in line:
+                    findings[project].append(f"ruff {command[0]}: {line}")
+                    attributed = True
+        if result.returncode != 0 and not attributed:
+            for project in projects:
+                findings[project].append(describe_failure(command, projects[0], result))
+    return findings
 
 
 @dataclass(frozen=True)

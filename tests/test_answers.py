@@ -73,15 +73,15 @@ def prefixed_names(project: BakedProject, prefix: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("project_name", "package_name"),
+    ("project_name", "derived_name"),
     [("class", "class"), ("import", "import"), ("123 Start", "123_start")],
 )
 def test_project_name_that_is_no_package_is_refused_with_a_fix(
-    bake: Bake, refused_bake: RefusedBake, project_name: str, package_name: str
+    bake: Bake, refused_bake: RefusedBake, project_name: str, derived_name: str
 ) -> None:
     refusal = refused_bake(project_name=project_name)
 
-    error = refusal.assert_one_clear_error("package_name", repr(package_name))
+    error = refusal.assert_one_clear_error(repr(derived_name))
     bake_the_suggestion(bake, {"project_name": project_name}, error)
 
 
@@ -127,11 +127,31 @@ def test_slug_longer_than_a_dns_label_is_refused(refused_bake: RefusedBake) -> N
     refusal.assert_one_clear_error("project_slug", "63")
 
 
+def test_slug_starting_with_a_digit_is_refused(
+    bake: Bake, refused_bake: RefusedBake
+) -> None:
+    answers = {"project_slug": "2nd-service", "package_name": "second_service"}
+
+    refusal = refused_bake(**answers)
+
+    error = refusal.assert_one_clear_error("project_slug", "letter")
+    bake_the_suggestion(bake, answers, error)
+
+
 def test_slug_of_exactly_63_characters_bakes(bake: Bake) -> None:
-    project = bake(project_slug="s" * 63)
+    project = bake(project_slug="s" * 63, package_name="shop")
 
     project.assert_valid()
     assert DNS_LABEL.match(project.dns_name)
+
+
+def test_longest_accepted_project_name_bakes_a_valid_project(bake: Bake) -> None:
+    name = "Quarterly Revenue Forecasting And Reconciliation Assistant X"
+    assert len(name) == 60, "the hook's limit for project_name"
+
+    project = bake(project_name=name)
+
+    project.assert_valid()
 
 
 def test_every_component_off_bakes_without_a_trace_of_them(bake: Bake) -> None:
@@ -185,11 +205,10 @@ def test_each_license_choice_installs_its_text_and_metadata(
         {"project_name": "Ünïcode Shop's API"},
         {"project_name": "my-app"},
         {"project_name": "A 2nd service"},
-        {"project_slug": "long-" * 11 + "name-tail", "package_name": "long_name"},
-        {"project_slug": "s" * 63},
-        {"project_slug": "2nd-service", "package_name": "second_service"},
+        {"project_slug": "long-" * 10 + "name-tail", "package_name": "long_name"},
+        {"project_slug": "s" * 63, "package_name": "shop"},
     ],
-    ids=["unicode", "hyphen", "digit", "hyphenated-slug", "63-chars", "digit-first"],
+    ids=["unicode", "hyphen", "digit", "hyphenated-slug", "63-chars"],
 )
 def test_derived_names_are_valid_wherever_they_are_used(
     bake: Bake, answers: dict[str, str]

@@ -12,17 +12,7 @@ from {{ cookiecutter.package_name }} import config
 from {{ cookiecutter.package_name }}.api.server import create_app
 
 # Variables the service reads; a developer's values must not leak into a test.
-SETTING_PREFIXES = (
-    config.ENV_PREFIX,
-    "OPENROUTER_",
-    "MCP_",
-    "RABBITMQ_",
-    "REDIS_",
-    "CELERY_",
-    "DATABASE_URL",
-    "API_URL",
-    "SECRET_KEY",
-)
+SETTING_PREFIXES = (config.ENV_PREFIX, "OPENROUTER_")
 
 
 def _settings_classes(base: type[config.Settings]) -> Iterator[type[config.Settings]]:
@@ -63,3 +53,5 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """A client that runs the app's lifespan, as a real server would."""
     with TestClient(app) as test_client:
         yield test_client
+
+pytest_plugins = ["tests.fakes.fixtures"]

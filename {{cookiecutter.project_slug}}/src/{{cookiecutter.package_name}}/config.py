@@ -38,8 +38,15 @@ def _project_path(value: Any) -> Any:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
+def _empty_as_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
 LogLevel = Annotated[int, BeforeValidator(_parse_log_level), Field(ge=0, le=50)]
 ProjectPath = Annotated[Path | None, BeforeValidator(_project_path)]
+# An empty value in .env (OPENROUTER_TOKEN=) counts as unset.
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_empty_as_none)]
+OptionalText = Annotated[str | None, BeforeValidator(_empty_as_none)]
 
 
 class Settings(BaseSettings):

@@ -7,11 +7,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.api import health, meta
+from {{ cookiecutter.package_name }}.api.errors import register_error_handlers
 from {{ cookiecutter.package_name }}.api.health import ReadinessChecks
 from {{ cookiecutter.package_name }}.api.middleware import RequestContextMiddleware
 from {{ cookiecutter.package_name }}.config import ServiceSettings, get_service_settings
 from {{ cookiecutter.package_name }}.logging_config import configure_logging
 from {{ cookiecutter.package_name }}.project.api import router as project_router
+from {{ cookiecutter.package_name }}.project.demo import router as demo_router
+from {{ cookiecutter.package_name }}.utils.client import close_clients
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +29,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await close_clients()
         logger.info("%s stopped", settings.name)
 
 
@@ -43,7 +47,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.readiness = ReadinessChecks(timeout=settings.readiness_timeout)
 
     app.add_middleware(RequestContextMiddleware)
+    register_error_handlers(app)
     app.include_router(meta.router)
     app.include_router(health.router)
     app.include_router(project_router, prefix="/api")
+    app.include_router(demo_router, prefix="/api")
     return app

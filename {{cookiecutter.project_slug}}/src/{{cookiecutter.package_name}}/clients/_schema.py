@@ -77,7 +77,9 @@ def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     return converted
 
 
-def _convert(schema: dict[str, Any], where: str, defs: dict[str, Any]) -> dict[str, Any]:
+def _convert(
+    schema: dict[str, Any], where: str, defs: dict[str, Any]
+) -> dict[str, Any]:
     if "$ref" in schema and len(schema) > 1:
         # Strict mode wants a bare $ref; fold the siblings into a copy of the target.
         target = copy.deepcopy(defs[schema["$ref"].rsplit("/", 1)[-1]])

@@ -98,7 +98,11 @@ def with_unique_ids(tool_calls: Iterable[ToolCall]) -> list[ToolCall]:
     unique: list[ToolCall] = []
     for call in tool_calls:
         if not call["id"] or call["id"] in seen:
-            call = call | {"id": f"call_{uuid.uuid4().hex[:24]}"}  # type: ignore[assignment]
+            call = {
+                "id": f"call_{uuid.uuid4().hex[:24]}",
+                "type": "function",
+                "function": call["function"],
+            }
         seen.add(call["id"])
         unique.append(call)
     return unique

@@ -4,11 +4,9 @@ They are TypedDicts, so they are plain JSON-ready dicts at run time and mypy sti
 checks every key: `response["content"]`, `step["is_final"]`.
 """
 
-from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel
-
-ParsedT = TypeVar("ParsedT", bound=BaseModel)
 
 
 class SystemMessage(TypedDict):
@@ -94,7 +92,7 @@ class ChatResponse(TypedDict):
     usage: Usage
 
 
-class ParsedResponse(ChatResponse, Generic[ParsedT]):
+class ParsedResponse[ParsedT: BaseModel](ChatResponse):
     """A reply validated into the requested response model."""
 
     parsed: ParsedT
@@ -132,7 +130,7 @@ class AgentResponse(TypedDict):
     messages: list[Message]
 
 
-class ParsedAgentResponse(AgentResponse, Generic[ParsedT]):
+class ParsedAgentResponse[ParsedT: BaseModel](AgentResponse):
     """An agent run whose final answer was validated into a response model."""
 
     # None when the loop stopped at max_iterations before a final answer.

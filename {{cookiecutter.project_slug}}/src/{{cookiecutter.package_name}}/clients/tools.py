@@ -10,7 +10,7 @@ import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import to_json
@@ -21,7 +21,6 @@ from {{ cookiecutter.package_name }}.clients.models import ToolDefinition
 logger = logging.getLogger(__name__)
 
 ToolFunction = Callable[..., Any] | Callable[..., Awaitable[Any]]
-FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
 
 # What OpenAI-compatible providers accept as a function name.
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -105,7 +104,7 @@ class LocalTools:
             logger.debug("Tool %s registered again; the new function replaces it", name)
         self._tools[name] = _LocalTool(definition, function, arguments_model)
 
-    def tool(self, function: FunctionT) -> FunctionT:
+    def tool[FunctionT: Callable[..., Any]](self, function: FunctionT) -> FunctionT:
         """Decorator form of `add`: the function's name and docstring describe it."""
         self.add(function)
         return function
@@ -151,15 +150,19 @@ def _arguments_model(
                 "the model passes arguments by name"
             )
         annotation = (
-            Any if parameter.annotation is inspect.Parameter.empty else parameter.annotation
+            Any
+            if parameter.annotation is inspect.Parameter.empty
+            else parameter.annotation
         )
-        default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+        default = (
+            ... if parameter.default is inspect.Parameter.empty else parameter.default
+        )
         fields[parameter.name] = (
             annotation,
             Field(default, description=argument_help.get(parameter.name)),
         )
     try:
-        return create_model(  # type: ignore[call-overload, no-any-return]
+        return create_model(
             f"{name}_arguments",
             __config__=ConfigDict(extra="forbid"),
             **fields,

@@ -1,0 +1,1 @@
+"""Clients of the AI services this project talks to."""

@@ -1,0 +1,56 @@
+"""The pooled HTTP transport to the provider: one AsyncOpenAI client per setup."""
+
+import logging
+
+from openai import AsyncOpenAI
+
+from {{ cookiecutter.package_name }}.clients.errors import MissingSettingError
+from {{ cookiecutter.package_name }}.config import OpenRouterSettings
+
+logger = logging.getLogger(__name__)
+
+# Keyed by everything that shapes the connection, so every OpenRouterApiClient
+# with the same settings shares one connection pool.
+_transports: dict[tuple[object, ...], AsyncOpenAI] = {}
+
+
+def transport_for(settings: OpenRouterSettings) -> AsyncOpenAI:
+    """The shared SDK client for `settings`; MissingSettingError without a token."""
+    if settings.token is None:
+        raise MissingSettingError("OPENROUTER_TOKEN")
+    token = settings.token.get_secret_value()
+    key = (
+        settings.base_url,
+        token,
+        settings.timeout,
+        settings.max_retries,
+        settings.app_url,
+        settings.app_title,
+    )
+    transport = _transports.get(key)
+    if transport is None:
+        transport = AsyncOpenAI(
+            api_key=token,
+            base_url=settings.base_url,
+            timeout=settings.timeout,
+            max_retries=settings.max_retries,
+            default_headers=attribution_headers(settings),
+        )
+        _transports[key] = transport
+        logger.debug("Opened a connection pool to %s", settings.base_url)
+    return transport
+
+
+def attribution_headers(settings: OpenRouterSettings) -> dict[str, str]:
+    headers = {"X-Title": settings.app_title}
+    if settings.app_url:
+        headers["HTTP-Referer"] = settings.app_url
+    return headers
+
+
+async def close_transports() -> None:
+    """Close every pool; the next call opens a new one."""
+    transports = list(_transports.values())
+    _transports.clear()
+    for transport in transports:
+        await transport.close()
