@@ -677,10 +677,10 @@ def report(
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--template", type=Path, default=TEMPLATE_ROOT)
-    parser.add_argument("--startup-runs", type=int, default=7, help="starts per app")
-    parser.add_argument("--rounds", type=int, default=5, help="load rounds per app")
+    parser.add_argument("--startup-runs", type=int, default=9, help="starts per app")
+    parser.add_argument("--rounds", type=int, default=8, help="load rounds per app")
     parser.add_argument(
-        "--seconds", type=float, default=3.0, help="length of a load round"
+        "--seconds", type=float, default=2.5, help="length of a load round"
     )
     parser.add_argument(
         "--connections", type=int, default=32, help="keep-alive connections"

@@ -11,6 +11,9 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package_name }} import config
 from {{ cookiecutter.package_name }}.api.server import create_app
 
+# The fake LLM server and the fixtures around it.
+pytest_plugins = ["tests.fakes.fixtures"]
+
 # Variables the service reads; a developer's values must not leak into a test.
 SETTING_PREFIXES = (config.ENV_PREFIX, "OPENROUTER_")
 
@@ -53,5 +56,3 @@ def client(app: FastAPI) -> Iterator[TestClient]:
     """A client that runs the app's lifespan, as a real server would."""
     with TestClient(app) as test_client:
         yield test_client
-
-pytest_plugins = ["tests.fakes.fixtures"]

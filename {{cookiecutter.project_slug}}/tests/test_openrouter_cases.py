@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.clients.errors import (
 )
 from {{ cookiecutter.package_name }}.clients.models import AgentStep
 from {{ cookiecutter.package_name }}.clients.openrouter import OpenRouterApiClient
+from {{ cookiecutter.package_name }}.config import get_openrouter_settings
 from tests.fakes.fixtures import FAKE_TOKEN, TEST_TIMEOUT
 from tests.fakes.llm_server import (
     Completion,
@@ -109,7 +110,10 @@ async def test_deltas_without_index_are_told_apart_by_id(
         ("b", "g"),
     ]
     assert calls == [("f", 1), ("g", 2)]
-    assert tool_messages(llm_server.chat_requests[1]) == {"a": "f got 1", "b": "g got 2"}
+    assert tool_messages(llm_server.chat_requests[1]) == {
+        "a": "f got 1",
+        "b": "g got 2",
+    }
 
 
 async def test_parallel_calls_reusing_index_zero_stay_separate(
@@ -133,7 +137,10 @@ async def test_parallel_calls_reusing_index_zero_stay_separate(
     steps = await run_steps(llm_client)
 
     assert calls == [("f", 1), ("g", 2)]
-    assert tool_messages(llm_server.chat_requests[1]) == {"a": "f got 1", "b": "g got 2"}
+    assert tool_messages(llm_server.chat_requests[1]) == {
+        "a": "f got 1",
+        "b": "g got 2",
+    }
     assert [r["tool_call_id"] for r in steps[0]["tool_results"]] == ["a", "b"]
 
 
@@ -298,9 +305,12 @@ async def test_an_error_chunk_mid_stream_raises_an_upstream_error(
     llm_server.script(MID_STREAM_ERROR)
     pieces: list[str] = []
 
-    with pytest.raises(UpstreamError, match="Provider disconnected unexpectedly"):
+    async def read_stream() -> None:
         async for piece in llm_client.stream(messages=USER):
             pieces.append(piece)
+
+    with pytest.raises(UpstreamError, match="Provider disconnected unexpectedly"):
+        await read_stream()
 
     assert pieces == ["Partial ", "answer"]
 
@@ -391,8 +401,13 @@ async def test_an_unknown_tool_is_reported_to_the_model(
 
 
 async def test_rate_limit_is_retried_once_after_retry_after(
-    llm_client: OpenRouterApiClient, llm_server: FakeLlmServer
+    llm_client: OpenRouterApiClient,
+    llm_server: FakeLlmServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The deadline covers the wait for the retry, so it must exceed Retry-After.
+    monkeypatch.setenv("OPENROUTER_TIMEOUT", "3")
+    get_openrouter_settings.cache_clear()
     llm_server.script(
         error_reply(429, "Rate limit exceeded", retry_after=1),
         Completion(content="made it"),
@@ -404,7 +419,7 @@ async def test_rate_limit_is_retried_once_after_retry_after(
 
     assert response["content"] == "made it"
     assert len(llm_server.chat_requests) == 2
-    assert 0.9 <= elapsed < TEST_TIMEOUT + 0.5
+    assert 0.9 <= elapsed < 2.5
 
 
 async def test_rate_limit_that_persists_is_a_rate_limit_error(

@@ -49,7 +49,7 @@ async def test_create_sends_token_default_model_and_attribution(
     request = llm_server.requests[0]
     assert request.headers["authorization"] == f"Bearer {FAKE_TOKEN}"
     assert request.headers["http-referer"] == "https://example.test/app"
-    assert request.headers["x-title"] == {{ cookiecutter.project_name | python_string }}
+    assert request.headers["x-title"] == "Fake Test App"
     assert request.body["model"] == "fake/default-model"
 
 
@@ -130,7 +130,9 @@ async def test_stream_yields_the_reply_piece_by_piece(
 
     pieces = [
         piece
-        async for piece in llm_client.stream(messages=[{"role": "user", "content": "x"}])
+        async for piece in llm_client.stream(
+            messages=[{"role": "user", "content": "x"}]
+        )
     ]
 
     assert pieces == ["one ", "two ", "three"]
@@ -374,15 +376,12 @@ async def test_agent_logs_one_info_line_without_the_prompt(
     llm_server.script(Completion(content="fine"))
     caplog.set_level(logging.DEBUG)
 
-    await llm_client.agent(
-        messages=[{"role": "user", "content": "my secret question"}]
-    )
+    await llm_client.agent(messages=[{"role": "user", "content": "my secret question"}])
 
     info = [
         record.getMessage()
         for record in caplog.records
-        if record.levelno == logging.INFO
-        and record.name.startswith("{{ cookiecutter.package_name }}.")
+        if record.levelno == logging.INFO and record.name.startswith("{{ cookiecutter.package_name }}.")
     ]
     assert info == ["Agent finished after 1 iterations, 0 tool calls, 15 tokens"]
     assert "my secret question" not in caplog.text

@@ -67,5 +67,6 @@ def configure_logging(level: int, log_dir: Path | None, file_name: str) -> None:
         root.addHandler(handler)
     root.setLevel(level)
 
-    # httpx logs every request URL at INFO; keep that for debugging sessions only.
-    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
+    # The HTTP clients log every request URL at INFO; keep that for debugging.
+    for noisy in ("httpx", "httpx2"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -38,6 +38,7 @@ def llm_settings(
     monkeypatch.setenv("OPENROUTER_TIMEOUT", str(TEST_TIMEOUT))
     monkeypatch.setenv("OPENROUTER_MAX_RETRIES", "1")
     monkeypatch.setenv("OPENROUTER_APP_URL", "https://example.test/app")
+    monkeypatch.setenv("OPENROUTER_APP_TITLE", "Fake Test App")
     get_openrouter_settings.cache_clear()
     return get_openrouter_settings()
 

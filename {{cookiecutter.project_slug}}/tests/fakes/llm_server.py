@@ -115,9 +115,7 @@ def chunk(
         "object": "chat.completion.chunk",
         "created": int(time.time()),
         "model": "fake/model",
-        "choices": [
-            {"index": 0, "delta": delta or {}, "finish_reason": finish_reason}
-        ],
+        "choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish_reason}],
         **extra,
     }
 
@@ -217,7 +215,9 @@ class FakeLlmServer:
                 reply = self._replies.popleft() if self._replies else demo_reply(body)
                 await self._send_reply(writer, reply, body)
             else:
-                await _send_json(writer, 404, {"error": {"message": "no such route"}}, {})
+                await _send_json(
+                    writer, 404, {"error": {"message": "no such route"}}, {}
+                )
 
     async def _send_reply(
         self, writer: asyncio.StreamWriter, reply: Reply, request: Json
@@ -395,7 +395,9 @@ def main() -> None:
     options = parser.parse_args()
     server = FakeLlmServer(options.host, options.port).start()
     print(f"Fake LLM server on {server.base_url}; Ctrl+C stops it.")
-    print(f"  OPENROUTER_BASE_URL={server.base_url} OPENROUTER_TOKEN=fake uv run service")
+    print(
+        f"  OPENROUTER_BASE_URL={server.base_url} OPENROUTER_TOKEN=fake uv run service"
+    )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -56,8 +56,11 @@ class RequestRejectedError(ProviderError):
 
 
 class UpstreamError(ProviderError):
-    """The provider or the model behind it failed: 5xx, a dropped connection, or
-    an error reported inside a 200 answer or in the middle of a stream."""
+    """The provider or the model behind it failed.
+
+    Covers 5xx answers, dropped connections, and errors reported inside a 200
+    answer or in the middle of a stream.
+    """
 
 
 class StructuredOutputError(ClientError):
