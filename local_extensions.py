@@ -26,7 +26,11 @@ class _DropHookTraceback(logging.Filter):
     cookiecutter's traceback of the hook's exit status would only bury it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and type(record.exc_info[1]).__name__ == "FailedHookException":
+        failure = record.exc_info[1] if record.exc_info else None
+        if type(failure).__name__ == "FailedHookException":
+            if record.args == ("pre_gen_project",):
+                # Its own "ERROR: Stopping generation" line would be a second one.
+                return False
             record.exc_info = None
             record.exc_text = None
         return True

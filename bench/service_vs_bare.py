@@ -36,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 HOST = "127.0.0.1"
 LIVE_PATH = "/health/live"
@@ -426,9 +427,13 @@ class KeepAliveConnection(asyncio.Protocol):
         self.body_left = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self.send_next()
+        # uvloop's transports are not asyncio.Transport subclasses; only the
+        # methods matter.
+        self.transport = cast(asyncio.Transport, transport)
+        try:
+            self.send_next()
+        except Exception as error:  # a callback's error would only be logged
+            self.fail(error)
 
     def send_next(self) -> None:
         assert self.transport is not None
@@ -454,7 +459,7 @@ class KeepAliveConnection(asyncio.Protocol):
                 self.load.record(self.head)
                 self.head = None
                 self.send_next()
-        except ValueError as error:
+        except Exception as error:  # a callback's error would only be logged
             self.fail(error)
 
     def fail(self, error: Exception) -> None:
@@ -513,7 +518,7 @@ def load_round(server: Server, seconds: float, connections: int) -> Round:
     cpu_before = cpu_seconds(server.process.pid)
     try:
         load, elapsed = asyncio.run(drive_load(server.port, seconds, connections))
-    except (OSError, TimeoutError, ValueError) as error:
+    except Exception as error:  # the server broke the exchange somehow
         raise BenchError(
             f"{server.spec.label}: load failed ({type(error).__name__}: {error})\n"
             f"{log_tail(server.spec.log_file)}"

@@ -43,6 +43,8 @@ PEP440 = re.compile(
 DNS_LABEL_LIMIT = 63
 # Long enough for any real name; short enough to sit on one line of code.
 PROJECT_NAME_LIMIT = 60
+# The baked code that names the package is laid out for 88 columns up to this.
+PACKAGE_NAME_LIMIT = 30
 
 
 def suggest_identifier(name: str) -> str:
@@ -70,6 +72,14 @@ def check_package_name(name: str, project_name: str) -> str | None:
         return (
             f"{name_and_origin} would shadow the {name!r} module of the same "
             f"name; {hint}"
+        )
+    if len(name) > PACKAGE_NAME_LIMIT:
+        # Cut after the last whole word that fits, or mid-word if none does.
+        words = name[: PACKAGE_NAME_LIMIT + 1].rpartition("_")[0]
+        shorter = suggest_identifier(words or name[:PACKAGE_NAME_LIMIT])
+        return (
+            f"{name_and_origin} is {len(name)} characters; keep it to "
+            f'{PACKAGE_NAME_LIMIT}, e.g. package_name="{shorter}"'
         )
     return None
 

@@ -425,6 +425,32 @@ def bake_into(output_dir: Path, answers: Mapping[str, Any]) -> BakedProject:
     return BakedProject(path=Path(path), context=replay["cookiecutter"])
 
 
+def bake_on_command_line(
+    output_dir: Path,
+    answers: Mapping[str, str],
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """Bake the way the README tells a user to: the cookiecutter command."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    config = output_dir / ".cookiecutter.yaml"
+    config.write_text(
+        f"replay_dir: {output_dir / '.replay'}\n"
+        f"cookiecutters_dir: {output_dir / '.cookiecutters'}\n"
+    )
+    command = [
+        template_tool("cookiecutter"),
+        TEMPLATE_DIR,
+        "--no-input",
+        "--config-file",
+        config,
+        "--output-dir",
+        output_dir,
+        *(f"{question}={answer}" for question, answer in answers.items()),
+    ]
+    return run_command(command, cwd=output_dir, env=env, timeout=300, check=check)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _bake_without_lock() -> Iterator[None]:
     """The hooks run as subprocesses and read this; tests bake hundreds offline."""

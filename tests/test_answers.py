@@ -13,6 +13,7 @@ from conftest import (
     ENV_NAME,
     BakedProject,
     Refusal,
+    bake_on_command_line,
     traces_of_removed,
 )
 
@@ -97,6 +98,21 @@ def test_package_name_that_shadows_a_module_is_refused(
     bake_the_suggestion(bake, {"package_name": package_name}, error)
 
 
+@pytest.mark.parametrize(
+    "answers", [{"project_name": "class"}, {"version": "banana"}], ids=str
+)
+def test_refusal_on_the_command_line_is_one_line_without_traceback(
+    tmp_path: Path, answers: dict[str, str]
+) -> None:
+    result = bake_on_command_line(tmp_path, answers, check=False)
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output, output
+    assert len([line for line in output.splitlines() if "ERROR" in line]) == 1, output
+    assert [path.name for path in tmp_path.iterdir() if path.name[0] != "."] == []
+
+
 def test_author_name_with_quotes_and_backslash_is_kept_verbatim(bake: Bake) -> None:
     author = 'O\'Brien \\ "Jr"'
 
@@ -145,13 +161,22 @@ def test_slug_of_exactly_63_characters_bakes(bake: Bake) -> None:
     assert DNS_LABEL.match(project.dns_name)
 
 
-def test_longest_accepted_project_name_bakes_a_valid_project(bake: Bake) -> None:
-    name = "Quarterly Revenue Forecasting And Reconciliation Assistant X"
-    assert len(name) == 60, "the hook's limit for project_name"
-
-    project = bake(project_name=name)
+def test_longest_accepted_package_name_bakes_a_valid_project(bake: Bake) -> None:
+    # Import lines grow with the package name; the hook caps it at 30 characters.
+    project = bake(package_name="revenue_forecasting_assistants")
 
     project.assert_valid()
+
+
+def test_long_project_name_is_refused_with_a_shorter_package(
+    bake: Bake, refused_bake: RefusedBake
+) -> None:
+    answers = {"project_name": "Quarterly Revenue Forecasting And Reconciliation Bot"}
+
+    refusal = refused_bake(**answers)
+
+    error = refusal.assert_one_clear_error("package_name")
+    bake_the_suggestion(bake, answers, error)
 
 
 def test_every_component_off_bakes_without_a_trace_of_them(bake: Bake) -> None:

@@ -6,12 +6,11 @@ from pathlib import Path
 import pytest
 from conftest import (
     ALL_OFF,
-    TEMPLATE_DIR,
     BakedProject,
     bake_into,
+    bake_on_command_line,
     require_uv,
     run_command,
-    template_tool,
 )
 
 pytestmark = pytest.mark.slow
@@ -53,28 +52,10 @@ def test_own_test_suite_passes(synced_project: BakedProject) -> None:
 
 def test_bake_from_the_command_line_locks_the_dependencies(tmp_path: Path) -> None:
     uv = require_uv()
-    config = tmp_path / "cookiecutter.yaml"
-    config.write_text(
-        f"replay_dir: {tmp_path / 'replay'}\n"
-        f"cookiecutters_dir: {tmp_path / 'cookiecutters'}\n"
-    )
 
-    result = run_command(
-        [
-            template_tool("cookiecutter"),
-            TEMPLATE_DIR,
-            "--no-input",
-            "--config-file",
-            config,
-            "--output-dir",
-            tmp_path / "out",
-            "project_name=Locked Service",
-        ],
-        cwd=tmp_path,
-        timeout=300,
-    )
+    result = bake_on_command_line(tmp_path, {"project_name": "Locked Service"})
 
-    lock = tmp_path / "out" / "locked_service" / "uv.lock"
+    lock = tmp_path / "locked_service" / "uv.lock"
     assert "done: uv lock" in result.stdout, result.stdout + result.stderr
     assert lock.exists()
     packages = {

@@ -243,19 +243,18 @@ def test_log_level_is_accepted_as_number_or_name(
 
 @pytest.mark.parametrize(("setting", "value"), [("PORT", "abc"), ("LOG_LEVEL", "LOUD")])
 def test_bad_setting_stops_start_up_with_one_line(
-    project: BakedProject, setting: str, value: str
+    start: Start, project: BakedProject, setting: str, value: str
 ) -> None:
     variable = f"{project.env_prefix}_{setting}"
 
-    result = project.run(
-        [require_uv(), "run", "service"],
-        env={variable: value},
-        check=False,
-        timeout=120,
-    )
+    service = start(SERVE, env={variable: value})
+    try:
+        returncode = service.process.wait(START_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"started despite {variable}={value}:\n{service.describe()}")
 
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output
+    output = service.output()
+    assert returncode != 0, output
     assert "Traceback" not in output, output
     assert len([line for line in output.splitlines() if variable in line]) == 1, output
 

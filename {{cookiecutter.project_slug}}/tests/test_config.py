@@ -7,12 +7,13 @@ from {{ cookiecutter.package_name }} import __version__, config
 from {{ cookiecutter.package_name }}.config import ServiceSettings, get_service_settings
 
 PREFIX = config.ENV_PREFIX
+PROJECT_NAME = {{ cookiecutter.project_name | python_string }}
 
 
 def test_defaults_name_the_service_and_its_version() -> None:
     settings = ServiceSettings()
 
-    assert settings.name == {{ cookiecutter.project_name | python_string }}
+    assert settings.name == PROJECT_NAME
     assert settings.version == __version__
     assert settings.port == {{ cookiecutter.port }}
 

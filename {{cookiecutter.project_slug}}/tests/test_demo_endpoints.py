@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.config import OpenRouterSettings
+
 from tests.fakes.fixtures import FAKE_TOKEN
 from tests.fakes.llm_server import (
     Completion,

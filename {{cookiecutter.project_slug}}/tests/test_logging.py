@@ -4,7 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.logging_config import configure_logging, request_id_var
+from {{ cookiecutter.package_name }}.logging_config import (
+    configure_logging,
+    request_id_var,
+)
 
 
 @pytest.fixture(autouse=True)

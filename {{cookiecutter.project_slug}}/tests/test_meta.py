@@ -12,6 +12,8 @@ from {{ cookiecutter.package_name }}.api.definition import build_definition
 # definition gives each method its own name, which is what these tests check.
 pytestmark = pytest.mark.filterwarnings("ignore:Duplicate Operation ID:UserWarning")
 
+PROJECT_NAME = {{ cookiecutter.project_name | python_string }}
+
 REQUIRED_KEYS = {
     "name",
     "endpoint",
@@ -81,7 +83,7 @@ def test_ident_returns_name_version_and_description(client: TestClient) -> None:
 
     assert response.status_code == 200
     body = response.json()
-    assert body["name"] == {{ cookiecutter.project_name | python_string }}
+    assert body["name"] == PROJECT_NAME
     assert body["version"] == __version__
     assert isinstance(body["description"], str)
 

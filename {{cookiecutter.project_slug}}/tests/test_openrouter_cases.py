@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.clients.errors import (
 from {{ cookiecutter.package_name }}.clients.models import AgentStep
 from {{ cookiecutter.package_name }}.clients.openrouter import OpenRouterApiClient
 from {{ cookiecutter.package_name }}.config import get_openrouter_settings
+
 from tests.fakes.fixtures import FAKE_TOKEN, TEST_TIMEOUT
 from tests.fakes.llm_server import (
     Completion,

@@ -14,11 +14,18 @@ from {{ cookiecutter.package_name }}.clients.errors import (
     StructuredOutputError,
 )
 from {{ cookiecutter.package_name }}.clients.models import ToolDefinition
-from {{ cookiecutter.package_name }}.clients.openrouter import OpenRouterApiClient, OpenRouterModel
+from {{ cookiecutter.package_name }}.clients.openrouter import (
+    OpenRouterApiClient,
+    OpenRouterModel,
+)
 from {{ cookiecutter.package_name }}.clients.tools import LocalTools
 from {{ cookiecutter.package_name }}.utils.client import get_openrouter_client
+
 from tests.fakes.fixtures import FAKE_TOKEN
 from tests.fakes.llm_server import Completion, FakeLlmServer, tool_call
+
+# Every logger of the service is named after its module inside the package.
+PACKAGE_LOGGERS = "{{ cookiecutter.package_name }}."
 
 
 class UserInfo(BaseModel):
@@ -381,7 +388,7 @@ async def test_agent_logs_one_info_line_without_the_prompt(
     info = [
         record.getMessage()
         for record in caplog.records
-        if record.levelno == logging.INFO and record.name.startswith("{{ cookiecutter.package_name }}.")
+        if record.levelno == logging.INFO and record.name.startswith(PACKAGE_LOGGERS)
     ]
     assert info == ["Agent finished after 1 iterations, 0 tool calls, 15 tokens"]
     assert "my secret question" not in caplog.text

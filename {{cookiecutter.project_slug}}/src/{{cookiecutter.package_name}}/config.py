@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from {{ cookiecutter.package_name }} import __summary__, __version__
+from . import __summary__, __version__
 
 # src/<package>/config.py -> the project root, wherever the command runs from.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ class Settings(BaseSettings):
 
 
 class ServiceSettings(Settings):
-    """Identity, network and logging of the service ({{ cookiecutter.__env_prefix }}_*)."""
+    """Identity, network and logging ({{ cookiecutter.__env_prefix }}_*)."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
 

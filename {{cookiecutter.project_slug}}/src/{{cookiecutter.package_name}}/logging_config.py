@@ -67,6 +67,7 @@ def configure_logging(level: int, log_dir: Path | None, file_name: str) -> None:
         root.addHandler(handler)
     root.setLevel(level)
 
-    # The HTTP clients log every request URL at INFO; keep that for debugging.
-    for noisy in ("httpx", "httpx2"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    # The HTTP clients log every request URL at INFO; show that only when debugging.
+    client_level = level if level <= logging.DEBUG else max(level, logging.WARNING)
+    for client_logger in ("httpx", "httpx2"):
+        logging.getLogger(client_logger).setLevel(client_level)

@@ -10,8 +10,12 @@ import uvicorn
 from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.clients.openrouter import OpenRouterApiClient
-from {{ cookiecutter.package_name }}.config import OpenRouterSettings, get_openrouter_settings
+from {{ cookiecutter.package_name }}.config import (
+    OpenRouterSettings,
+    get_openrouter_settings,
+)
 from {{ cookiecutter.package_name }}.utils.client import close_clients
+
 from tests.fakes.llm_server import FakeLlmServer
 
 # Long enough to look like a real key, unique enough to search logs for.

@@ -5,8 +5,8 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from {{ cookiecutter.package_name }}.clients import errors
-from {{ cookiecutter.package_name }}.logging_config import request_id_var
+from ..clients import errors
+from ..logging_config import request_id_var
 
 logger = logging.getLogger(__name__)
 

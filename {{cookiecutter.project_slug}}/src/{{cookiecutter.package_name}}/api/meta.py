@@ -5,8 +5,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from {{ cookiecutter.package_name }}.api.definition import build_definition
-from {{ cookiecutter.package_name }}.config import ServiceSettings
+from ..config import ServiceSettings
+from .definition import build_definition
 
 router = APIRouter(tags=["service"])
 

@@ -8,7 +8,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.logging_config import request_id_var
+from ..logging_config import request_id_var
 
 logger = logging.getLogger(__name__)
 

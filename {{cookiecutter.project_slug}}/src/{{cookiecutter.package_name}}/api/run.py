@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import uvicorn
 from pydantic import ValidationError
 
-from {{ cookiecutter.package_name }}.config import (
+from ..config import (
     ENV_PREFIX,
     PROJECT_ROOT,
     ServiceSettings,

@@ -6,15 +6,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from {{ cookiecutter.package_name }}.api import health, meta
-from {{ cookiecutter.package_name }}.api.errors import register_error_handlers
-from {{ cookiecutter.package_name }}.api.health import ReadinessChecks
-from {{ cookiecutter.package_name }}.api.middleware import RequestContextMiddleware
-from {{ cookiecutter.package_name }}.config import ServiceSettings, get_service_settings
-from {{ cookiecutter.package_name }}.logging_config import configure_logging
-from {{ cookiecutter.package_name }}.project.api import router as project_router
-from {{ cookiecutter.package_name }}.project.demo import router as demo_router
-from {{ cookiecutter.package_name }}.utils.client import close_clients
+from ..config import ServiceSettings, get_service_settings
+from ..logging_config import configure_logging
+from ..project.api import router as project_router
+from ..project.demo import router as demo_router
+from ..utils.client import close_clients
+from . import health, meta
+from .errors import register_error_handlers
+from .health import ReadinessChecks
+from .middleware import RequestContextMiddleware
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
-from {{ cookiecutter.package_name }}.clients.errors import ToolError
-from {{ cookiecutter.package_name }}.clients.models import (
+from .errors import ToolError
+from .models import (
     AgentStep,
     AssistantMessage,
     ChatResponse,
@@ -19,7 +19,7 @@ from {{ cookiecutter.package_name }}.clients.models import (
     add_usage,
     empty_usage,
 )
-from {{ cookiecutter.package_name }}.clients.tools import ToolSource
+from .tools import ToolSource
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from {{ cookiecutter.package_name }}.clients.errors import SchemaNotSupportedError
+from .errors import SchemaNotSupportedError
 
 # Keywords every strict-mode provider accepts. Others (minLength, default, ...)
 # are left out of what is sent; the reply is still validated against the model.

@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import Iterable
 
-from {{ cookiecutter.package_name }}.clients.models import ToolCall
+from .models import ToolCall
 
 
 class _Slot:

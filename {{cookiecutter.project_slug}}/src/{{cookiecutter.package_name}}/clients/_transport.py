@@ -4,8 +4,8 @@ import logging
 
 from openai import AsyncOpenAI
 
-from {{ cookiecutter.package_name }}.clients.errors import MissingSettingError
-from {{ cookiecutter.package_name }}.config import OpenRouterSettings
+from ..config import OpenRouterSettings
+from .errors import MissingSettingError
 
 logger = logging.getLogger(__name__)
 

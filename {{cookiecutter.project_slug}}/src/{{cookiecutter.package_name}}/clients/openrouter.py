@@ -18,12 +18,13 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import BaseModel, ValidationError
 
-from {{ cookiecutter.package_name }}.clients import errors
-from {{ cookiecutter.package_name }}.clients._agent import run_agent
-from {{ cookiecutter.package_name }}.clients._schema import response_format_for
-from {{ cookiecutter.package_name }}.clients._stream import ToolCallAccumulator, with_unique_ids
-from {{ cookiecutter.package_name }}.clients._transport import transport_for
-from {{ cookiecutter.package_name }}.clients.models import (
+from ..config import OpenRouterSettings, get_openrouter_settings
+from . import errors
+from ._agent import run_agent
+from ._schema import response_format_for
+from ._stream import ToolCallAccumulator, with_unique_ids
+from ._transport import transport_for
+from .models import (
     AgentResponse,
     AgentStep,
     ChatResponse,
@@ -36,8 +37,7 @@ from {{ cookiecutter.package_name }}.clients.models import (
     add_usage,
     empty_usage,
 )
-from {{ cookiecutter.package_name }}.clients.tools import LocalTools, ToolFunction, ToolSource
-from {{ cookiecutter.package_name }}.config import OpenRouterSettings, get_openrouter_settings
+from .tools import LocalTools, ToolFunction, ToolSource
 
 logger = logging.getLogger(__name__)
 

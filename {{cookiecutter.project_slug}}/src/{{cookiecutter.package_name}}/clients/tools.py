@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_core import to_json
 
-from {{ cookiecutter.package_name }}.clients.errors import ToolDefinitionError, ToolError
-from {{ cookiecutter.package_name }}.clients.models import ToolDefinition
+from .errors import ToolDefinitionError, ToolError
+from .models import ToolDefinition
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from {{ cookiecutter.package_name }}.models.request import HelloRequest
-from {{ cookiecutter.package_name }}.models.response import HelloResponse
+from ..models.request import HelloRequest
+from ..models.response import HelloResponse
 
 router = APIRouter(tags=["project"])
 

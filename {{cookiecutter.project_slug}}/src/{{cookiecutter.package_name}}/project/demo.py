@@ -9,16 +9,16 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from {{ cookiecutter.package_name }}.api.errors import log_client_error, status_and_detail
-from {{ cookiecutter.package_name }}.clients.errors import ClientError
-from {{ cookiecutter.package_name }}.clients.models import AgentStep, Message, ToolCall, ToolResult
-from {{ cookiecutter.package_name }}.clients.openrouter import OpenRouterApiClient
-from {{ cookiecutter.package_name }}.models.request import (
+from ..api.errors import log_client_error, status_and_detail
+from ..clients.errors import ClientError
+from ..clients.models import AgentStep, Message, ToolCall, ToolResult
+from ..clients.openrouter import OpenRouterApiClient
+from ..models.request import (
     AgentRequest,
     ChatRequest,
     ExtractPersonRequest,
 )
-from {{ cookiecutter.package_name }}.models.response import (
+from ..models.response import (
     AgentAnswer,
     AgentStepEvent,
     Person,

@@ -1,5 +1,5 @@
 """Helpers shared across the service: the process's clients."""
 
-from {{ cookiecutter.package_name }}.utils.client import close_clients, get_openrouter_client
+from .client import close_clients, get_openrouter_client
 
 __all__ = ["close_clients", "get_openrouter_client"]

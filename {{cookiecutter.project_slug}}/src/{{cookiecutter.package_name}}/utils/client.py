@@ -2,8 +2,8 @@
 
 from functools import lru_cache
 
-from {{ cookiecutter.package_name }}.clients._transport import close_transports
-from {{ cookiecutter.package_name }}.clients.openrouter import OpenRouterApiClient
+from ..clients._transport import close_transports
+from ..clients.openrouter import OpenRouterApiClient
 
 
 @lru_cache
