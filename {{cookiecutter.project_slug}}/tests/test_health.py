@@ -11,7 +11,7 @@ async def answers() -> None:
 
 
 async def refuses() -> None:
-    raise ConnectionRefusedError("redis://:hunter2@cache:6379 refused")
+    raise ConnectionRefusedError("tcp://:hunter2@cache:6379 refused")
 
 
 async def hangs() -> None:

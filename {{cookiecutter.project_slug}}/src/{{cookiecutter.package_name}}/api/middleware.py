@@ -1,10 +1,9 @@
 """Request ids, and the last line of defence against unexpected errors."""
 
 import logging
+import os
 import re
-import uuid
 
-from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,7 +11,7 @@ from ..logging_config import request_id_var
 
 logger = logging.getLogger(__name__)
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"
 # A caller's id is reused only if it cannot smuggle anything into a log line.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -32,7 +31,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        # As random as uuid4, and a few times cheaper.
+        request_id = _incoming_request_id(scope) or os.urandom(16).hex()
+        request_id_header = (REQUEST_ID_HEADER, request_id.encode("latin-1"))
         token = request_id_var.set(request_id)
         response_started = False
 
@@ -40,7 +41,7 @@ class RequestContextMiddleware:
             nonlocal response_started
             if message["type"] == "http.response.start":
                 response_started = True
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+                message["headers"] = [*message.get("headers", ()), request_id_header]
             await send(message)
 
         try:
@@ -60,7 +61,7 @@ class RequestContextMiddleware:
 
 def _incoming_request_id(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
-        if name == b"x-request-id":
+        if name == REQUEST_ID_HEADER:
             candidate = value.decode("latin-1")
             return candidate if _SAFE_REQUEST_ID.match(candidate) else None
     return None

@@ -1,11 +1,20 @@
-"""The pooled HTTP transport to the provider: one AsyncOpenAI client per setup."""
+"""The pooled HTTP transport to the provider: one AsyncOpenAI client per setup.
+
+The openai SDK takes a good part of a second to import, so it is loaded at the
+first call rather than when the service starts.
+"""
+
+from __future__ import annotations
 
 import logging
-
-from openai import AsyncOpenAI
+import unicodedata
+from typing import TYPE_CHECKING
 
 from ..config import OpenRouterSettings
 from .errors import MissingSettingError
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +38,8 @@ def transport_for(settings: OpenRouterSettings) -> AsyncOpenAI:
     )
     transport = _transports.get(key)
     if transport is None:
+        from openai import AsyncOpenAI
+
         transport = AsyncOpenAI(
             api_key=token,
             base_url=settings.base_url,
@@ -42,10 +53,17 @@ def transport_for(settings: OpenRouterSettings) -> AsyncOpenAI:
 
 
 def attribution_headers(settings: OpenRouterSettings) -> dict[str, str]:
-    headers = {"X-Title": settings.app_title}
+    headers = {"X-Title": _ascii_header(settings.app_title)}
     if settings.app_url:
-        headers["HTTP-Referer"] = settings.app_url
+        headers["HTTP-Referer"] = _ascii_header(settings.app_url)
     return headers
+
+
+def _ascii_header(text: str) -> str:
+    """HTTP header values are ASCII: "Ünïcode Shop" goes out as "Unicode Shop"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii")
+    return "".join(c for c in ascii_text if c.isprintable()).strip()
 
 
 async def close_transports() -> None:

@@ -7,15 +7,15 @@ Any OpenAI-compatible endpoint works: point OPENROUTER_BASE_URL at it.
     print(response["content"])
 """
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import BaseModel, ValidationError
 
 from ..config import OpenRouterSettings, get_openrouter_settings
@@ -38,6 +38,11 @@ from .models import (
     empty_usage,
 )
 from .tools import LocalTools, ToolFunction, ToolSource
+
+if TYPE_CHECKING:
+    # The SDK is imported at the first call (see _transport), not at start-up.
+    import openai
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 logger = logging.getLogger(__name__)
 
@@ -347,8 +352,11 @@ class OpenRouterApiClient:
         try:
             async with asyncio.timeout(settings.timeout):
                 completion = await transport.chat.completions.create(**request)
-        except (openai.OpenAIError, TimeoutError) as error:
-            raise _provider_error(error, settings) from None
+        except Exception as error:
+            translated = _provider_error(error, settings)
+            if translated is None:
+                raise
+            raise translated from None
         response = _chat_response(completion, settings)
         _log_reply(response, time.perf_counter() - started)
         return response
@@ -407,8 +415,11 @@ class OpenRouterApiClient:
                 async for chunk in stream:
                     _raise_for_error_in_body(chunk, settings)
                     yield chunk
-        except (openai.OpenAIError, TimeoutError) as error:
-            raise _provider_error(error, settings) from None
+        except Exception as error:
+            translated = _provider_error(error, settings)
+            if translated is None:
+                raise
+            raise translated from None
 
 
 def _output_model[ModelT: BaseModel](
@@ -471,13 +482,20 @@ def _raise_for_error_in_body(
 
 
 def _provider_error(
-    error: BaseException, settings: OpenRouterSettings
-) -> errors.ProviderError:
-    """Our typed error for an SDK or timeout error, with the token scrubbed out."""
+    error: Exception, settings: OpenRouterSettings
+) -> errors.ProviderError | None:
+    """Our typed error for an SDK or timeout error, with the token scrubbed out.
+
+    None for any other exception, which the caller re-raises as it is.
+    """
+    import openai  # loaded by the transport before any call could fail
+
     if isinstance(error, TimeoutError | openai.APITimeoutError):
         return errors.ProviderTimeoutError(
             f"the provider did not answer within {settings.timeout:g} s"
         )
+    if not isinstance(error, openai.OpenAIError):
+        return None
     if isinstance(error, openai.APIConnectionError):
         return errors.UpstreamError("could not reach the provider")
     if not isinstance(error, openai.APIError):
