@@ -266,15 +266,6 @@ class BakedProject:
     def python_files(self) -> list[Path]:
         return [path for path in self.files() if path.suffix == ".py"]
 
-    def files_mentioning(self, pattern: str, flags: int = re.IGNORECASE) -> list[str]:
-        """Relative paths of the text files in which the pattern occurs."""
-        expression = re.compile(pattern, flags)
-        return [
-            self.relative(path)
-            for path, text in self.text_files().items()
-            if expression.search(text) or expression.search(self.relative(path))
-        ]
-
     def relative(self, path: Path) -> str:
         return path.relative_to(self.path).as_posix()
 
@@ -349,7 +340,9 @@ class BakedProject:
     def assert_valid(self) -> None:
         problems = self.validity_problems()
         if problems:
-            pytest.fail("\n".join([f"{self.path} is not valid:", *problems]), False)
+            pytest.fail(
+                "\n".join([f"{self.path} is not valid:", *problems]), pytrace=False
+            )
         report = ruff_problems([self.path])
         if report:
             pytest.fail(f"ruff rejects {self.path}:\n{report}", pytrace=False)

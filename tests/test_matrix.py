@@ -20,14 +20,14 @@ LICENSES = ("MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary")
 def combination(number: int) -> dict[str, Any]:
     """The answers of one combination: bit i of the number switches component i.
 
-    The Python version and the license vary too, spread so that every one of
-    them meets every component both on and off.
+    The Python version and the license vary too, spread so that each of them
+    meets every component both on and off (32 or 64 bakes each).
     """
     switches = {name: bool(number >> bit & 1) for bit, name in enumerate(COMPONENTS)}
     return {
         **switches,
         "python_version": PYTHON_VERSIONS[number.bit_count() % 2],
-        "open_source_license": LICENSES[number % len(LICENSES)],
+        "open_source_license": LICENSES[(number + number.bit_count()) % len(LICENSES)],
     }
 
 
