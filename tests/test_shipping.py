@@ -61,7 +61,7 @@ RENAMED = {
     "python_version": "3.13",
 }
 # The longest slug the pre-generation hook accepts.
-LONGEST = {"project_slug": "s" * 63}
+LONGEST = {"project_slug": "s" * 63, "package_name": "shop"}
 
 
 class Baked:
