@@ -3,7 +3,6 @@
 from collections.abc import Callable
 
 import pytest
-
 from conftest import BakedProject, Refusal, ruff_problems
 
 PACKAGE_NAME_LIMIT = 30
