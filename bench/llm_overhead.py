@@ -4,9 +4,9 @@ Run from the template repo root:
 
     uv run python bench/llm_overhead.py
 
-It bakes the default answers into a temporary folder, syncs that project, and
-runs the measurements inside its environment against one fake LLM server
-(the project's own tests/fakes/llm_server.py) on 127.0.0.1:
+It bakes the default answers into a temporary folder and syncs that project
+(bench/_baked.py), then runs the measurements inside its environment against
+one fake LLM server (the project's own tests/fakes/llm_server.py) on 127.0.0.1:
 
   a) per-call time of client.create() versus a raw AsyncOpenAI call, the two
      alternating call by call so drift and noise hit both alike (goal <= 1.1);
@@ -14,15 +14,13 @@ runs the measurements inside its environment against one fake LLM server
      two model round trips: the concurrency check (goal <= 1.5).
 """
 
-import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
-TEMPLATE = Path(__file__).resolve().parents[1]
-BAKE_TIMEOUT = 120
+from _baked import BakeError, baked_project, clean_environment, find_uv
+
 RUN_TIMEOUT = 120
 
 MEASURE = textwrap.dedent(
@@ -156,28 +154,19 @@ def main() -> None:
     # The baked project must not pick up this repo's virtualenv or settings.
     env = {
         name: value
-        for name, value in os.environ.items()
-        if name != "VIRTUAL_ENV" and not name.startswith("OPENROUTER_")
+        for name, value in clean_environment().items()
+        if not name.startswith("OPENROUTER_")
     }
-    env["AI_SERVICE_TEMPLATE_SKIP_LOCK"] = "1"
-    with tempfile.TemporaryDirectory(prefix="llm-bench-") as folder:
-        out = Path(folder)
-        print("baking and syncing the default project ...", flush=True)
-        bake = [sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input"]
-        run(
-            [*bake, "-o", str(out)],
-            TEMPLATE,
-            BAKE_TIMEOUT,
-            env,
-        )
-        [project] = [path for path in out.iterdir() if path.is_dir()]
-        package = next(path.name for path in (project / "src").iterdir())
-        run(["uv", "sync", "--quiet"], project, BAKE_TIMEOUT, env)
-
-        script = project / "bench_llm_overhead.py"
-        script.write_text(MEASURE.replace("PACKAGE", package))
-        print("measuring ...", flush=True)
-        print(run(["uv", "run", "python", script.name], project, RUN_TIMEOUT, env))
+    print("baking and syncing the default project ...", flush=True)
+    try:
+        with baked_project("llm-bench-", env=env) as baked:
+            script = baked.root / "bench_llm_overhead.py"
+            script.write_text(MEASURE.replace("PACKAGE", baked.package))
+            print("measuring ...", flush=True)
+            command = [find_uv(), "run", "python", script.name]
+            print(run(command, baked.root, RUN_TIMEOUT, env))
+    except BakeError as error:
+        sys.exit(f"error: {error}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import contextlib
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -33,16 +32,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from _baked import TEMPLATE_ROOT, BakeError, bake_and_sync, clean_environment
+
 HOST = "127.0.0.1"
 LIVE_PATH = "/health/live"
 IDENT_PATH = "/ident"
-TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
-SKIP_LOCK_VARIABLE = "AI_SERVICE_TEMPLATE_SKIP_LOCK"
 
 STARTUP_GOAL = 1.3  # baked/bare start-up time, at most
 THROUGHPUT_GOAL = 0.9  # baked/bare requests per second, at least
@@ -54,21 +53,6 @@ REQUEST_TIMEOUT_SECONDS = 5.0
 WARMUP_SECONDS = 1.0
 # A hard cap per load round, on top of its duration.
 MAX_REQUESTS_PER_ROUND = 200_000
-SYNC_TIMEOUT_SECONDS = 600
-
-# Variables that would point a child process at the virtualenv this script runs in.
-OUTER_ENV_VARIABLES = (
-    "VIRTUAL_ENV",
-    "VIRTUAL_ENV_PROMPT",
-    "PYTHONHOME",
-    "PYTHONPATH",
-    "PYTHONSTARTUP",
-    "CONDA_PREFIX",
-    "CONDA_DEFAULT_ENV",
-    "UV_PROJECT_ENVIRONMENT",
-    "UV_RUN_RECURSION_DEPTH",
-    "__PYVENV_LAUNCHER__",
-)
 
 BARE_APP_SOURCE = '''\
 """The yardstick: FastAPI with two plain routes and nothing else.
@@ -103,108 +87,6 @@ class BenchError(Exception):
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------- setup
-
-
-def clean_environment(bytecode_cache: bool) -> dict[str, str]:
-    """This process's environment without any trace of the outer virtualenv.
-
-    With bytecode_cache, PYTHONDONTWRITEBYTECODE goes too, so the first (discarded)
-    start of each app leaves .pyc files behind, as a built image would have them.
-    Otherwise every start compiles every imported module from source.
-    """
-    env = dict(os.environ)
-    if bytecode_cache:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-    venv_bins = set()
-    for root in (
-        env.get("VIRTUAL_ENV"),
-        sys.prefix if sys.prefix != sys.base_prefix else None,
-    ):
-        if root:
-            venv_bins.add(os.path.normpath(os.path.join(root, "bin")))
-    for name in OUTER_ENV_VARIABLES:
-        env.pop(name, None)
-    env["PATH"] = os.pathsep.join(
-        entry
-        for entry in env.get("PATH", "").split(os.pathsep)
-        if entry and os.path.normpath(entry) not in venv_bins
-    )
-    return env
-
-
-@contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """Keep the hooks' chatter (child processes included) off the report on stdout."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def bake(template: Path, output_dir: Path) -> Path:
-    from cookiecutter.main import cookiecutter
-
-    os.environ[SKIP_LOCK_VARIABLE] = "1"
-    try:
-        with stdout_to_stderr():
-            project = cookiecutter(
-                template=str(template), no_input=True, output_dir=str(output_dir)
-            )
-    except Exception as error:
-        raise BenchError(f"baking {template} failed: {error}") from error
-    return Path(project)
-
-
-def find_uv() -> str:
-    uv = shutil.which("uv") or (
-        "/usr/local/bin/uv" if Path("/usr/local/bin/uv").exists() else None
-    )
-    if uv is None:
-        raise BenchError("uv is not on PATH")
-    return uv
-
-
-def uv_sync(project: Path, env: dict[str, str]) -> Path:
-    command = [find_uv(), "sync", "--quiet"]
-    try:
-        result = subprocess.run(
-            command,
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=SYNC_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise BenchError(f"uv sync took over {SYNC_TIMEOUT_SECONDS} s") from error
-    if result.returncode != 0:
-        raise BenchError(
-            f"uv sync failed ({result.returncode}):\n{result.stderr.strip()}"
-        )
-    python = project / ".venv" / "bin" / "python"
-    if not python.exists():
-        raise BenchError(f"uv sync left no interpreter at {python}")
-    return python
-
-
-def find_package(project: Path) -> tuple[str, str]:
-    """The baked package's name and its settings' environment prefix."""
-    for config in sorted(project.glob("src/*/config.py")):
-        match = re.search(
-            r'^ENV_PREFIX\s*=\s*"([^"]+)"', config.read_text(), re.MULTILINE
-        )
-        if match and (config.parent / "api" / "server.py").exists():
-            return config.parent.name, match.group(1)
-    raise BenchError(f"no src/<package>/config.py with ENV_PREFIX under {project}")
 
 
 # -------------------------------------------------------------------------- servers
@@ -711,12 +593,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, workdir: Path, pool: ServerPool) -> str:
     began = time.perf_counter()
-    log(f"baking {args.template} into {workdir}")
-    project = bake(args.template, workdir / "baked")
+    # Without an inherited PYTHONDONTWRITEBYTECODE, the first (discarded) start of
+    # each app leaves .pyc files behind; with --no-pyc every start compiles.
     env = clean_environment(bytecode_cache=not args.no_pyc)
-    log(f"uv sync in {project}")
-    python = uv_sync(project, env)
-    package, prefix = find_package(project)
+    baked = bake_and_sync(workdir / "baked", args.template, env, log=log)
+    python, prefix = baked.python, baked.env_prefix
 
     bare_dir = workdir / "bare"
     bare_dir.mkdir()
@@ -733,8 +614,8 @@ def run(args: argparse.Namespace, workdir: Path, pool: ServerPool) -> str:
         "baked": AppSpec(
             "baked",
             python,
-            [f"{package}.api.server:create_app", "--factory"],
-            project,
+            [f"{baked.package}.api.server:create_app", "--factory"],
+            baked.root,
             baked_env,
             workdir / "baked.log",
         ),
@@ -762,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(run(args, workdir, pool))
         return 0
-    except BenchError as error:
+    except (BenchError, BakeError) as error:
         log(f"error: {error}")
         return 1
     except KeyboardInterrupt:
