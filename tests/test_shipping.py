@@ -150,7 +150,7 @@ def bake(output_dir: Path, **answers: Any) -> Baked:
 def markdown_prose(text: str) -> str:
     """The text outside fenced code blocks, whose Python ruff formats with PEP 8's
     two blank lines; a doubled blank line elsewhere is left-over template logic."""
-    return re.sub(r"^```.*?^```$", "", text, flags=re.MULTILINE | re.DOTALL)
+    return re.sub(r"^```.*?^```$", "(code)", text, flags=re.MULTILINE | re.DOTALL)
 
 
 def linter(name: str) -> str:
