@@ -62,3 +62,14 @@ def test_without_a_log_dir_nothing_is_written(tmp_path: Path) -> None:
     logging.getLogger("example").info("console only")
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_debug_level_keeps_the_sdks_request_bodies_out(tmp_path: Path) -> None:
+    configure_logging(logging.DEBUG, tmp_path, "service.log")
+
+    logging.getLogger("openai._base_client").debug("Request options: {'json_data'}")
+    logging.getLogger("example").debug("our own detail")
+
+    text = (tmp_path / "service.log").read_text(encoding="utf-8")
+    assert "json_data" not in text
+    assert "our own detail" in text

@@ -71,3 +71,5 @@ def configure_logging(level: int, log_dir: Path | None, file_name: str) -> None:
     client_level = level if level <= logging.DEBUG else max(level, logging.WARNING)
     for client_logger in ("httpx", "httpx2"):
         logging.getLogger(client_logger).setLevel(client_level)
+    # The openai SDK's DEBUG records hold whole request bodies, prompts included.
+    logging.getLogger("openai").setLevel(max(level, logging.INFO))
