@@ -10,6 +10,7 @@ Any OpenAI-compatible endpoint works: point OPENROUTER_BASE_URL at it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -411,10 +412,20 @@ class OpenRouterApiClient:
                 stream = await transport.chat.completions.create(
                     **request, stream=True, stream_options={"include_usage": True}
                 )
+            finished = False
             async with stream:
                 async for chunk in stream:
                     _raise_for_error_in_body(chunk, settings)
+                    finished = finished or any(
+                        choice.finish_reason for choice in chunk.choices
+                    )
                     yield chunk
+            # A stream cut short looks like a shorter answer, unless it is caught
+            # here; so does a plain JSON body, which holds no SSE events at all.
+            if not finished:
+                raise errors.UpstreamError(
+                    "the provider's stream ended before the reply was complete"
+                )
         except Exception as error:
             translated = _provider_error(error, settings)
             if translated is None:
@@ -494,6 +505,8 @@ def _provider_error(
         return errors.ProviderTimeoutError(
             f"the provider did not answer within {settings.timeout:g} s"
         )
+    if isinstance(error, json.JSONDecodeError):
+        return errors.UpstreamError("the provider sent a reply that is not JSON")
     if not isinstance(error, openai.OpenAIError):
         return None
     if isinstance(error, openai.APIConnectionError):
