@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -68,12 +69,14 @@ def run_optional(command: list[str], what: str, timeout: float) -> None:
 
 
 def print_next_steps() -> None:
+    # The project may have been baked anywhere (-o), so the path is absolute.
+    project = Path.cwd()
     print(
         f"""
-{ANSWERS["project_name"]} is ready in {Path.cwd()}
+{ANSWERS["project_name"]} is ready in {project}
 
 Next steps:
-  cd {Path.cwd().name}
+  cd {shlex.quote(str(project))}
   cp .env.example .env        # then set OPENROUTER_TOKEN
   uv sync
   uv run service              # http://127.0.0.1:{ANSWERS["port"]}/docs

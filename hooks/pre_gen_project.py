@@ -5,6 +5,13 @@ import keyword
 import re
 import sys
 
+# Cookiecutter's own dependency; without it a refusal cannot tell a package name
+# derived from the project name from a typed one, so it names no origin.
+try:
+    from slugify import slugify
+except ImportError:
+    slugify = None
+
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Names a package must not take: importing them from inside the project would
@@ -27,8 +34,14 @@ SHADOWED_NAMES = frozenset(sys.stdlib_module_names) | {
     "requests",
     "sqlalchemy",
     "starlette",
+    # The standard library's own regression tests; stdlib_module_names leaves it out.
+    "test",
     "tests",
     "uvicorn",
+}
+# Names that shadow nothing yet still make a confusing project, and why.
+RESERVED_NAMES = {
+    "src": "is the folder that holds the package, so it would bake src/src/",
 }
 
 IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -51,28 +64,42 @@ def suggest_identifier(name: str) -> str:
     cleaned = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_") or "service"
     if cleaned[0].isdigit() or keyword.iskeyword(cleaned):
         cleaned = f"{cleaned}_service" if not cleaned[0].isdigit() else f"svc_{cleaned}"
-    if cleaned in SHADOWED_NAMES:
+    if cleaned in SHADOWED_NAMES or cleaned in RESERVED_NAMES:
         cleaned = f"{cleaned}_service"
     return cleaned
 
 
-def check_package_name(name: str, project_name: str) -> str | None:
-    hint = (
-        f'choose another project_name or set package_name="{suggest_identifier(name)}"'
-    )
-    name_and_origin = f"package_name {name!r} (from project_name {project_name!r})"
+def package_name_origin(name: str, project_name: str, project_slug: str) -> str:
+    """The answer the package name was derived from, or "" when it was typed."""
+    if slugify is None or name != project_slug.replace("-", "_"):
+        return ""
+    if project_slug == slugify(project_name, separator="_"):
+        return "project_name"
+    return "project_slug"
+
+
+def check_package_name(name: str, project_name: str, project_slug: str) -> str | None:
+    origin = package_name_origin(name, project_name, project_slug)
+    fix = f'set package_name="{suggest_identifier(name)}"'
+    name_and_origin = f"package_name {name!r}"
+    if origin:
+        answer = project_name if origin == "project_name" else project_slug
+        name_and_origin += f" (from {origin} {answer!r})"
+        fix = f"choose another {origin} or {fix}"
     if not IDENTIFIER.match(name):
         return (
             f"{name_and_origin} is not a Python identifier (lowercase letters, "
-            f"digits and _, not starting with a digit); {hint}"
+            f"digits and _, not starting with a digit); {fix}"
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return f"{name_and_origin} is a Python keyword; {hint}"
+        return f"{name_and_origin} is a Python keyword; {fix}"
     if name in SHADOWED_NAMES:
         return (
             f"{name_and_origin} would shadow the {name!r} module of the same "
-            f"name; {hint}"
+            f"name; {fix}"
         )
+    if name in RESERVED_NAMES:
+        return f"{name_and_origin} {RESERVED_NAMES[name]}; {fix}"
     if len(name) > PACKAGE_NAME_LIMIT:
         # Cut after the last whole word that fits, or mid-word if none does.
         words = name[: PACKAGE_NAME_LIMIT + 1].rpartition("_")[0]
@@ -136,7 +163,9 @@ def main() -> int:
         # only the first link that breaks, once.
         check_project_name(ANSWERS["project_name"])
         or check_project_slug(ANSWERS["project_slug"])
-        or check_package_name(ANSWERS["package_name"], ANSWERS["project_name"]),
+        or check_package_name(
+            ANSWERS["package_name"], ANSWERS["project_name"], ANSWERS["project_slug"]
+        ),
         check_author_email(ANSWERS["author_email"]),
         check_version(ANSWERS["version"]),
         check_port(str(ANSWERS["port"])),

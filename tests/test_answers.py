@@ -1,6 +1,7 @@
 """Each answer to the template's questions bakes a valid project or is refused."""
 
 import re
+import shlex
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from conftest import (
     ALL_ON,
     DNS_LABEL,
     ENV_NAME,
+    TEMPLATE_DIR,
     BakedProject,
     Refusal,
     bake_on_command_line,
@@ -99,6 +101,61 @@ def test_package_name_that_shadows_a_module_is_refused(
 
 
 @pytest.mark.parametrize(
+    ("package_name", "suggested"), [("mcp", "mcp_service"), ("my-pkg", "my_pkg")]
+)
+def test_refusal_of_a_typed_package_name_blames_only_that_answer(
+    bake: Bake, refused_bake: RefusedBake, package_name: str, suggested: str
+) -> None:
+    refusal = refused_bake(package_name=package_name)
+
+    error = refusal.assert_one_clear_error(f"package_name {package_name!r} ")
+    assert "project_name" not in error
+    assert error.endswith(f'; set package_name="{suggested}"')
+    bake_the_suggestion(bake, {"package_name": package_name}, error)
+
+
+@pytest.mark.parametrize("question", ["project_name", "project_slug"])
+def test_refusal_of_a_derived_package_name_names_the_answer_it_came_from(
+    refused_bake: RefusedBake, question: str
+) -> None:
+    refusal = refused_bake(**{question: "class"})
+
+    error = refusal.assert_one_clear_error(
+        f"package_name 'class' (from {question} 'class')"
+    )
+    assert error.endswith(
+        f'; choose another {question} or set package_name="class_service"'
+    )
+
+
+def test_refusal_without_slugify_names_no_origin(
+    refused_bake: RefusedBake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hook runs in a fresh interpreter: shadow python-slugify there only.
+    no_slugify = tmp_path / "no_slugify"
+    no_slugify.mkdir()
+    (no_slugify / "slugify.py").write_text('raise ImportError("no slugify")\n')
+    monkeypatch.setenv("PYTHONPATH", str(no_slugify))
+
+    refusal = refused_bake(project_name="class")
+
+    error = refusal.assert_one_clear_error("package_name 'class' is a Python keyword")
+    assert error.endswith('; set package_name="class_service"')
+
+
+@pytest.mark.parametrize(
+    ("project_name", "reason"), [("test", "shadow"), ("src", "src/src/")]
+)
+def test_project_name_giving_a_reserved_package_name_is_refused(
+    bake: Bake, refused_bake: RefusedBake, project_name: str, reason: str
+) -> None:
+    refusal = refused_bake(project_name=project_name)
+
+    error = refusal.assert_one_clear_error(f"package_name {project_name!r}", reason)
+    bake_the_suggestion(bake, {"project_name": project_name}, error)
+
+
+@pytest.mark.parametrize(
     "answers", [{"project_name": "class"}, {"version": "banana"}], ids=str
 )
 def test_refusal_on_the_command_line_is_one_line_without_traceback(
@@ -111,6 +168,61 @@ def test_refusal_on_the_command_line_is_one_line_without_traceback(
     assert "Traceback" not in output, output
     assert len([line for line in output.splitlines() if "ERROR" in line]) == 1, output
     assert [path.name for path in tmp_path.iterdir() if path.name[0] != "."] == []
+
+
+@pytest.mark.parametrize(
+    ("answers", "last_line_names"),
+    [
+        ({"python_version": "3.11"}, "['3.12', '3.13']"),
+        ({"worker": "maybe"}, "boolean"),
+    ],
+    ids=["choice", "yes-no"],
+)
+def test_answer_outside_the_choices_is_stopped_by_cookiecutter_as_documented(
+    tmp_path: Path, answers: dict[str, str], last_line_names: str
+) -> None:
+    result = bake_on_command_line(tmp_path, answers, check=False)
+
+    output = (result.stdout + result.stderr).strip()
+    assert result.returncode != 0, output
+    assert last_line_names in output.splitlines()[-1], output
+    assert [path.name for path in tmp_path.iterdir() if path.name[0] != "."] == []
+    assert "`python_version=3.11`" in readme_section("Known limits")
+
+
+def readme_section(title: str) -> str:
+    """The text under one `## title` heading of the template's README."""
+    readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
+    section = re.search(
+        rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", readme, re.M | re.S
+    )
+    assert section, f"the README has no section {title!r}"
+    return section.group(1)
+
+
+def test_readme_example_refusal_is_what_the_hook_prints(
+    refused_bake: RefusedBake,
+) -> None:
+    example = re.search(
+        r"^\$ uvx cookiecutter \. --no-input (\w+)=(\S+)\n(ERROR: .*)$",
+        readme_section("What you are asked"),
+        re.M,
+    )
+    assert example, "the README no longer shows an example refusal"
+    question, answer, shown = example.groups()
+
+    refusal = refused_bake(**{question: answer})
+
+    assert refusal.errors == [shown]
+
+
+def test_readme_tests_and_limits_name_the_same_workflow_check() -> None:
+    testing = readme_section("Testing the template")
+    limits = readme_section("Known limits")
+
+    assert "GitHub's workflow schema" in testing
+    assert "GitHub's workflow schema" in limits
+    assert "actionlint" not in testing
 
 
 def test_author_name_with_quotes_and_backslash_is_kept_verbatim(bake: Bake) -> None:
@@ -193,6 +305,29 @@ def test_every_component_on_bakes(bake: Bake) -> None:
 
     project.assert_valid()
     assert traces_of_removed(project) == []
+
+
+def test_next_steps_change_to_the_project_wherever_it_was_baked(
+    bake: Bake, capfd: pytest.CaptureFixture[str]
+) -> None:
+    capfd.readouterr()
+
+    project = bake()
+
+    output = capfd.readouterr().out
+    assert project.path.parent != Path.cwd()
+    cd_lines = [line for line in output.splitlines() if line.strip().startswith("cd ")]
+    assert [shlex.split(line) for line in cd_lines] == [["cd", str(project.path)]]
+
+
+def test_default_description_promises_only_what_is_baked(bake: Bake) -> None:
+    project = bake()
+
+    description = project.pyproject()["project"]["description"]
+    assert "FastAPI" in description
+    assert "OpenRouter" in description
+    to_come = r"\b(mcp|worker|task|celery|ui|flask|database|sql)\b"
+    assert re.findall(to_come, description, re.IGNORECASE) == []
 
 
 # A phrase only the chosen license's text contains.

@@ -4,6 +4,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package_name }}.api.server import create_app
+from {{ cookiecutter.package_name }}.config import ENV_PREFIX
+
 
 @pytest.fixture
 def failing_app(app: FastAPI) -> FastAPI:
@@ -65,3 +68,24 @@ def test_hello_greets_by_name(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert response.json() == {"message": "Hello, Ada!"}
+
+
+def test_a_body_over_the_limit_is_refused_with_413(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}MAX_REQUEST_BYTES", "1000")
+    with TestClient(create_app()) as client:
+        response = client.post("/api/hello", json={"name": "x" * 2000})
+
+    assert response.status_code == 413
+
+
+def test_validation_errors_do_not_echo_the_input(client: TestClient) -> None:
+    secret_like = "sk-" + "s" * 500
+
+    response = client.post("/api/hello", json={"name": ["not", secret_like]})
+
+    assert response.status_code == 422
+    assert secret_like not in response.text
+    [problem] = response.json()["detail"]
+    assert set(problem) == {"type", "loc", "msg"}

@@ -390,6 +390,6 @@ async def test_agent_logs_one_info_line_without_the_prompt(
         for record in caplog.records
         if record.levelno == logging.INFO and record.name.startswith(PACKAGE_LOGGERS)
     ]
-    assert info == ["Agent finished after 1 iterations, 0 tool calls, 15 tokens"]
+    assert info == ["Agent finished: iterations 1, tool calls 0, tokens 15"]
     assert "my secret question" not in caplog.text
     assert FAKE_TOKEN not in caplog.text

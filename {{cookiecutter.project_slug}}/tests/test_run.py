@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,4 +66,62 @@ def test_a_bad_setting_stops_with_one_line_naming_it(
     assert stopped.value.code == 2
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f"error: {ENV_PREFIX}PORT:")
+    assert served == {}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("OPENROUTER_TIMEOUT", "abc", "valid number"),
+        ("OPENROUTER_MAX_RETRIES", "many", "valid integer"),
+        ("OPENROUTER_BASE_URL", "not-a-url", "is not an http:// or https:// URL"),
+        (f"{ENV_PREFIX}LOG_LEVEL", "verbose", "unknown log level 'verbose'"),
+    ],
+)
+def test_a_bad_value_in_any_settings_group_stops_the_start(
+    served: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    message: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SystemExit):
+        run.main([])
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {variable}: ")
+    assert message in line
+    assert "Value error" not in line
+    assert served == {}
+
+
+def test_an_unwritable_log_dir_stops_the_start_with_one_line(
+    served: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    not_a_folder = tmp_path / "taken"
+    not_a_folder.write_text("a file, not a folder", encoding="utf-8")
+    monkeypatch.setenv(f"{ENV_PREFIX}LOG_DIR", str(not_a_folder))
+
+    with pytest.raises(SystemExit):
+        run.main([])
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {ENV_PREFIX}LOG_DIR: cannot write ")
+    assert served == {}
+
+
+@pytest.mark.parametrize("port", ["0", "99999", "http"])
+def test_a_port_outside_the_tcp_range_is_refused(
+    served: dict[str, Any], capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    with pytest.raises(SystemExit):
+        run.main(["--port", port])
+
+    assert "is not a TCP port (1-65535)" in capsys.readouterr().err
     assert served == {}

@@ -5,13 +5,23 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from . import __summary__, __version__
 
-# src/<package>/config.py -> the project root, wherever the command runs from.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+def _project_root() -> Path:
+    """The folder of pyproject.toml, wherever a command runs from.
+
+    That is two levels above src/<package>/ in a checkout; an installed copy (as
+    in the container image) lives elsewhere and uses the working directory.
+    """
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
 ENV_FILE = PROJECT_ROOT / ".env"
 ENV_PREFIX = "{{ cookiecutter.__env_prefix }}_"
 
@@ -42,11 +52,18 @@ def _empty_as_none(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _http_url(value: Any) -> Any:
+    if isinstance(value, str) and not value.startswith(("http://", "https://")):
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
 LogLevel = Annotated[int, BeforeValidator(_parse_log_level), Field(ge=0, le=50)]
 ProjectPath = Annotated[Path | None, BeforeValidator(_project_path)]
 # An empty value in .env (OPENROUTER_TOKEN=) counts as unset.
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_empty_as_none)]
 OptionalText = Annotated[str | None, BeforeValidator(_empty_as_none)]
+WebUrl = Annotated[str, BeforeValidator(_http_url)]
 
 
 class Settings(BaseSettings):
@@ -80,6 +97,8 @@ class ServiceSettings(Settings):
 
     # Each dependency check of /health/ready gets this long before it counts as down.
     readiness_timeout: float = Field(default=2.0, gt=0)
+    # Larger request bodies are refused with 413 before anything reads them.
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0)
 
 
 @lru_cache
@@ -94,7 +113,7 @@ class OpenRouterSettings(Settings):
 
     # Optional so the service starts without it; the first AI call names it instead.
     token: OptionalSecret = None
-    base_url: str = "https://openrouter.ai/api/v1"
+    base_url: WebUrl = "https://openrouter.ai/api/v1"
     # Used whenever a call does not pass model=...
     model: str = "openai/gpt-4o-mini"
 
@@ -113,3 +132,22 @@ class OpenRouterSettings(Settings):
 @lru_cache
 def get_openrouter_settings() -> OpenRouterSettings:
     return OpenRouterSettings()
+
+
+# Every group, so a bad value anywhere stops the service at start-up.
+SETTINGS_GROUPS: tuple[type[Settings], ...] = (ServiceSettings, OpenRouterSettings)
+
+
+def settings_problems() -> list[str]:
+    """One line per bad value in any group, naming its variable; empty if none."""
+    problems = []
+    for group in SETTINGS_GROUPS:
+        try:
+            group()
+        except ValidationError as error:
+            prefix = group.model_config.get("env_prefix", "")
+            for problem in error.errors(include_url=False):
+                field = "_".join(str(part) for part in problem["loc"])
+                message = problem["msg"].removeprefix("Value error, ")
+                problems.append(f"{prefix}{field.upper()}: {message}")
+    return problems

@@ -1,8 +1,9 @@
-"""HTTP answers for the AI clients' errors: a fitting status and a safe message."""
+"""HTTP answers for errors: a fitting status and a message safe to show callers."""
 
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ..clients import errors
@@ -73,5 +74,18 @@ async def handle_client_error(request: Request, error: Exception) -> JSONRespons
     )
 
 
+async def handle_validation_error(request: Request, error: Exception) -> JSONResponse:
+    """FastAPI's 422, without echoing the input back: it can be megabytes, or a
+    secret the caller sent to the wrong field."""
+    if not isinstance(error, RequestValidationError):
+        raise error
+    detail = [
+        {"type": problem["type"], "loc": problem["loc"], "msg": problem["msg"]}
+        for problem in error.errors()
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.ClientError, handle_client_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)

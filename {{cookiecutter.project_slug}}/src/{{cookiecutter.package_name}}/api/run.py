@@ -6,16 +6,24 @@ import sys
 from collections.abc import Sequence
 
 import uvicorn
-from pydantic import ValidationError
 
 from ..config import (
     ENV_PREFIX,
     PROJECT_ROOT,
     ServiceSettings,
     get_service_settings,
+    settings_problems,
 )
+from ..logging_config import LOG_FILE_NAME, configure_logging
 
 APP_FACTORY = "{{ cookiecutter.package_name }}.api.server:create_app"
+
+
+def port_number(text: str) -> int:
+    port = int(text) if text.isdigit() else 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)")
+    return port
 
 
 def build_parser(settings: ServiceSettings) -> argparse.ArgumentParser:
@@ -23,7 +31,9 @@ def build_parser(settings: ServiceSettings) -> argparse.ArgumentParser:
         prog="service", description=f"Serve {settings.name} over HTTP."
     )
     parser.add_argument("--host", default=settings.host, help="interface to bind")
-    parser.add_argument("--port", type=int, default=settings.port, help="TCP port")
+    parser.add_argument(
+        "--port", type=port_number, default=settings.port, help="TCP port"
+    )
     parser.add_argument(
         "--reload", action="store_true", help="restart when the code changes"
     )
@@ -36,15 +46,26 @@ def build_parser(settings: ServiceSettings) -> argparse.ArgumentParser:
     return parser
 
 
-def load_settings() -> ServiceSettings:
-    """Read the settings, or stop with one line per bad value instead of a traceback."""
+def log_dir_problems(settings: ServiceSettings) -> list[str]:
+    if settings.log_dir is None:
+        return []
+    log_file = settings.log_dir / LOG_FILE_NAME
     try:
-        return get_service_settings()
-    except ValidationError as error:
-        for problem in error.errors():
-            name = ENV_PREFIX + "_".join(str(part) for part in problem["loc"]).upper()
-            print(f"error: {name}: {problem['msg']}", file=sys.stderr)
-        raise SystemExit(2) from None
+        settings.log_dir.mkdir(parents=True, exist_ok=True)
+        log_file.open("a", encoding="utf-8").close()
+    except OSError as error:
+        return [f"{ENV_PREFIX}LOG_DIR: cannot write {log_file} ({error.strerror})"]
+    return []
+
+
+def load_settings() -> ServiceSettings:
+    """Read every setting, or stop with one line per bad value, not a traceback."""
+    problems = settings_problems() or log_dir_problems(get_service_settings())
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        raise SystemExit(2)
+    return get_service_settings()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -63,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         get_service_settings.cache_clear()
     settings = load_settings()
 
+    # The supervising process of --reload and --workers logs too ("Uvicorn
+    # running on ..."); to the console only, as the file belongs to the app.
+    configure_logging(settings.log_level, None, LOG_FILE_NAME)
     uvicorn.run(
         APP_FACTORY,
         factory=True,

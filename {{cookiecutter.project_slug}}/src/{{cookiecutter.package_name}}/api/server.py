@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ..config import ServiceSettings, get_service_settings
-from ..logging_config import configure_logging
+from ..config import ServiceSettings, get_openrouter_settings, get_service_settings
+from ..logging_config import LOG_FILE_NAME, configure_logging
 from ..project.api import router as project_router
 from ..project.demo import router as demo_router
 from ..utils.client import close_clients
@@ -17,8 +17,6 @@ from .health import ReadinessChecks
 from .middleware import RequestContextMiddleware
 
 logger = logging.getLogger(__name__)
-
-LOG_FILE_NAME = "service.log"
 
 
 @asynccontextmanager
@@ -35,6 +33,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or get_service_settings()
+    # A bad OPENROUTER_* value stops the start, rather than failing every AI call.
+    get_openrouter_settings()
     configure_logging(settings.log_level, settings.log_dir, LOG_FILE_NAME)
 
     app = FastAPI(
@@ -42,6 +42,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version=settings.version,
         description=settings.description,
         lifespan=lifespan,
+        max_body_size=settings.max_request_bytes,
     )
     app.state.settings = settings
     app.state.readiness = ReadinessChecks(timeout=settings.readiness_timeout)

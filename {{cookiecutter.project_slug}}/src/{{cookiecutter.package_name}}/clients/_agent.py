@@ -73,7 +73,7 @@ async def run_agent(
         if is_final:
             stopped_reason = "completed" if finished else "max_iterations"
             logger.info(
-                "Agent %s after %d iterations, %d tool calls, %d tokens",
+                "Agent %s: iterations %d, tool calls %d, tokens %d",
                 "finished" if finished else "stopped at max_iterations",
                 iteration,
                 tool_call_count,

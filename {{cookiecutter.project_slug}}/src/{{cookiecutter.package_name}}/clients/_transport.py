@@ -60,7 +60,7 @@ def attribution_headers(settings: OpenRouterSettings) -> dict[str, str]:
 
 
 def _ascii_header(text: str) -> str:
-    """HTTP header values are ASCII: "Ünïcode Shop" goes out as "Unicode Shop"."""
+    """HTTP header values are ASCII: "Café Zürich" goes out as "Cafe Zurich"."""
     decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = decomposed.encode("ascii", "ignore").decode("ascii")
     return "".join(c for c in ascii_text if c.isprintable()).strip()
