@@ -1,4 +1,5 @@
 import logging
+from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
@@ -70,14 +71,53 @@ def test_hello_greets_by_name(client: TestClient) -> None:
     assert response.json() == {"message": "Hello, Ada!"}
 
 
-def test_a_body_over_the_limit_is_refused_with_413(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def small_limit_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv(f"{ENV_PREFIX}MAX_REQUEST_BYTES", "1000")
     with TestClient(create_app()) as client:
-        response = client.post("/api/hello", json={"name": "x" * 2000})
+        yield client
+
+
+def test_a_declared_body_over_the_limit_is_refused_with_413(
+    small_limit_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = small_limit_client.post("/api/hello", json={"name": "x" * 2000})
 
     assert response.status_code == 413
+    assert response.json() == {"detail": "Request body is larger than 1000 bytes"}
+    assert "x-request-id" in response.headers
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_chunked_body_over_the_limit_is_refused_with_413(
+    small_limit_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"name": "'
+        yield b"x" * 2000
+        yield b'"}'
+
+    response = small_limit_client.post(
+        "/api/hello", content=chunks(), headers={"content-type": "application/json"}
+    )
+
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body is larger than 1000 bytes"}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_chunked_body_within_the_limit_is_served(
+    small_limit_client: TestClient,
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"name": '
+        yield b'"Ada"}'
+
+    response = small_limit_client.post(
+        "/api/hello", content=chunks(), headers={"content-type": "application/json"}
+    )
+
+    assert response.json() == {"message": "Hello, Ada!"}
 
 
 def test_validation_errors_do_not_echo_the_input(client: TestClient) -> None:

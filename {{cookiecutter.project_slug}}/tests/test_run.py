@@ -1,3 +1,4 @@
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         captured.update(options, app=app)
 
     monkeypatch.setattr(run.uvicorn, "run", fake_run)
+    # Nothing listens here, so the chosen port may be taken on this machine.
+    monkeypatch.setattr(run, "listen_problem", lambda host, port: None)
     return captured
 
 
@@ -75,6 +78,10 @@ def test_a_bad_setting_stops_with_one_line_naming_it(
         ("OPENROUTER_TIMEOUT", "abc", "valid number"),
         ("OPENROUTER_MAX_RETRIES", "many", "valid integer"),
         ("OPENROUTER_BASE_URL", "not-a-url", "is not an http:// or https:// URL"),
+        ("OPENROUTER_APP_URL", "example.org", "is not an http:// or https:// URL"),
+        ("OPENROUTER_TOKEN", "sk-abc\ndef", "line break"),
+        ("OPENROUTER_MODEL", "", "at least 1 character"),
+        (f"{ENV_PREFIX}NAME", "", "at least 1 character"),
         (f"{ENV_PREFIX}LOG_LEVEL", "verbose", "unknown log level 'verbose'"),
     ],
 )
@@ -125,3 +132,52 @@ def test_a_port_outside_the_tcp_range_is_refused(
 
     assert "is not a TCP port (1-65535)" in capsys.readouterr().err
     assert served == {}
+
+
+def test_workers_must_be_at_least_one(
+    served: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        run.main(["--workers", "0"])
+
+    assert "is not a number of processes" in capsys.readouterr().err
+    assert served == {}
+
+
+def test_a_bad_log_level_flag_is_blamed_on_the_flag(
+    served: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        run.main(["--log-level", "nope"])
+
+    error = capsys.readouterr().err
+    assert "argument --log-level: unknown log level 'nope'" in error
+    assert served == {}
+
+
+def test_a_host_that_does_not_resolve_cannot_be_listened_on() -> None:
+    problem = run.listen_problem("no-such-host.invalid", 8080)
+
+    assert problem is not None
+    assert problem.startswith("cannot listen on no-such-host.invalid:8080 (")
+    assert f"{ENV_PREFIX}HOST" in problem
+
+
+def test_a_port_in_use_cannot_be_listened_on() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        problem = run.listen_problem("127.0.0.1", port)
+
+    assert problem is not None
+    assert f"cannot listen on 127.0.0.1:{port}" in problem
+
+
+def test_a_free_port_can_be_listened_on() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    assert run.listen_problem("127.0.0.1", port) is None

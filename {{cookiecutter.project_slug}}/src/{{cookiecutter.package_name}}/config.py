@@ -26,7 +26,7 @@ ENV_FILE = PROJECT_ROOT / ".env"
 ENV_PREFIX = "{{ cookiecutter.__env_prefix }}_"
 
 
-def _parse_log_level(value: Any) -> Any:
+def parse_log_level(value: Any) -> Any:
     """Accept a level number (20) or a level name (INFO, info)."""
     if isinstance(value, str):
         text = value.strip()
@@ -58,12 +58,26 @@ def _http_url(value: Any) -> Any:
     return value
 
 
-LogLevel = Annotated[int, BeforeValidator(_parse_log_level), Field(ge=0, le=50)]
+def _one_line(value: Any) -> Any:
+    """Refuse control characters: these values travel in HTTP headers."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if isinstance(text, str) and any(not character.isprintable() for character in text):
+        raise ValueError("contains a line break or another control character")
+    return value
+
+
+LogLevel = Annotated[int, BeforeValidator(parse_log_level), Field(ge=0, le=50)]
 ProjectPath = Annotated[Path | None, BeforeValidator(_project_path)]
 # An empty value in .env (OPENROUTER_TOKEN=) counts as unset.
-OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_empty_as_none)]
-OptionalText = Annotated[str | None, BeforeValidator(_empty_as_none)]
+OptionalSecret = Annotated[
+    SecretStr | None, BeforeValidator(_one_line), BeforeValidator(_empty_as_none)
+]
+NonEmpty = Annotated[str, Field(min_length=1)]
+OneLine = Annotated[str, BeforeValidator(_one_line), Field(min_length=1)]
 WebUrl = Annotated[str, BeforeValidator(_http_url)]
+OptionalWebUrl = Annotated[
+    str | None, BeforeValidator(_http_url), BeforeValidator(_empty_as_none)
+]
 
 
 class Settings(BaseSettings):
@@ -81,8 +95,8 @@ class ServiceSettings(Settings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX)
 
-    name: str = {{ cookiecutter.project_name | python_string }}
-    version: str = __version__
+    name: NonEmpty = {{ cookiecutter.project_name | python_string }}
+    version: NonEmpty = __version__
     # The summary in pyproject.toml, so the two never drift apart.
     description: str = __summary__
 
@@ -115,7 +129,7 @@ class OpenRouterSettings(Settings):
     token: OptionalSecret = None
     base_url: WebUrl = "https://openrouter.ai/api/v1"
     # Used whenever a call does not pass model=...
-    model: str = "openai/gpt-4o-mini"
+    model: NonEmpty = "openai/gpt-4o-mini"
 
     # Seconds one call may take, retries included: a stuck provider must not hold
     # a request forever. Streams get this long between two chunks.
@@ -125,8 +139,8 @@ class OpenRouterSettings(Settings):
 
     # OpenRouter's attribution headers (HTTP-Referer and X-Title): how the app
     # shows up in the provider's rankings and logs.
-    app_url: OptionalText = None
-    app_title: str = {{ cookiecutter.project_name | python_string }}
+    app_url: OptionalWebUrl = None
+    app_title: OneLine = {{ cookiecutter.project_name | python_string }}
 
 
 @lru_cache

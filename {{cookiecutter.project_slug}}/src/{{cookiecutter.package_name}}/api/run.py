@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ from ..config import (
     PROJECT_ROOT,
     ServiceSettings,
     get_service_settings,
+    parse_log_level,
     settings_problems,
 )
 from ..logging_config import LOG_FILE_NAME, configure_logging
@@ -26,6 +28,38 @@ def port_number(text: str) -> int:
     return port
 
 
+def worker_count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1+)")
+    return int(text)
+
+
+def log_level_name(text: str) -> str:
+    try:
+        parse_log_level(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, found before uvicorn tries."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
+        )[0]
+        with socket.socket(family, kind, protocol) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return (
+            f"cannot listen on {host}:{port} ({reason}); check --host and --port "
+            f"or {ENV_PREFIX}HOST and {ENV_PREFIX}PORT"
+        )
+    return None
+
+
 def build_parser(settings: ServiceSettings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="service", description=f"Serve {settings.name} over HTTP."
@@ -38,10 +72,15 @@ def build_parser(settings: ServiceSettings) -> argparse.ArgumentParser:
         "--reload", action="store_true", help="restart when the code changes"
     )
     parser.add_argument(
-        "--workers", type=int, default=1, help="worker processes (not with --reload)"
+        "--workers",
+        type=worker_count,
+        default=1,
+        help="worker processes (not with --reload)",
     )
     parser.add_argument(
-        "--log-level", help=f"override {ENV_PREFIX}LOG_LEVEL (a name or a number)"
+        "--log-level",
+        type=log_level_name,
+        help=f"override {ENV_PREFIX}LOG_LEVEL (a name or a number)",
     )
     return parser
 
@@ -83,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         os.environ[f"{ENV_PREFIX}LOG_LEVEL"] = options.log_level
         get_service_settings.cache_clear()
     settings = load_settings()
+    problem = listen_problem(options.host, options.port)
+    if problem is not None:
+        raise SystemExit(f"error: {problem}")
 
     # The supervising process of --reload and --workers logs too ("Uvicorn
     # running on ..."); to the console only, as the file belongs to the app.

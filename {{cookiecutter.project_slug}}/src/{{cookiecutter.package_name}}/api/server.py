@@ -42,12 +42,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version=settings.version,
         description=settings.description,
         lifespan=lifespan,
-        max_body_size=settings.max_request_bytes,
     )
     app.state.settings = settings
     app.state.readiness = ReadinessChecks(timeout=settings.readiness_timeout)
 
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        RequestContextMiddleware, max_body_bytes=settings.max_request_bytes
+    )
     register_error_handlers(app)
     app.include_router(meta.router)
     app.include_router(health.router)

@@ -71,7 +71,12 @@ async def run_agent(
         is_final = finished or iteration == max_iterations
         stopped_reason: StoppedReason | None = None
         if is_final:
-            stopped_reason = "completed" if finished else "max_iterations"
+            if not finished:
+                stopped_reason = "max_iterations"
+            elif reply["finish_reason"] == "length":
+                stopped_reason = "length"
+            else:
+                stopped_reason = "completed"
             logger.info(
                 "Agent %s: iterations %d, tool calls %d, tokens %d",
                 "finished" if finished else "stopped at max_iterations",

@@ -98,7 +98,8 @@ class ParsedResponse[ParsedT: BaseModel](ChatResponse):
     parsed: ParsedT
 
 
-StoppedReason = Literal["completed", "max_iterations"]
+# "length": the final reply was cut off at the token limit (max_tokens).
+StoppedReason = Literal["completed", "length", "max_iterations"]
 
 
 class AgentStep(TypedDict):

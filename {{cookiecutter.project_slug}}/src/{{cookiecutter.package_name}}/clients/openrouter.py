@@ -447,6 +447,9 @@ def _output_model[ModelT: BaseModel](
 def _chat_response(
     completion: ChatCompletion, settings: OpenRouterSettings
 ) -> ChatResponse:
+    # The SDK hands back the raw text when a 200 answer is not JSON.
+    if not hasattr(completion, "choices"):
+        raise errors.UpstreamError("the provider's answer is not a chat completion")
     _raise_for_error_in_body(completion, settings)
     if not completion.choices:
         raise errors.UpstreamError("the provider answered without a reply")

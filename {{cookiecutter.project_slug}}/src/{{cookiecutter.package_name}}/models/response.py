@@ -1,8 +1,8 @@
 """Response bodies of the project's API."""
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
+
+from ..clients.models import StoppedReason
 
 
 class HelloResponse(BaseModel):
@@ -45,7 +45,7 @@ class AgentStepEvent(BaseModel):
 class AgentAnswer(BaseModel):
     answer: str
     iterations: int
-    stopped_reason: Literal["completed", "max_iterations"]
+    stopped_reason: StoppedReason
     tool_calls: list[ToolCallSummary]
     tool_results: list[ToolResultSummary]
     total_tokens: int
