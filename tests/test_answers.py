@@ -500,3 +500,12 @@ def invalid_env_example_names(project: BakedProject) -> list[str]:
         for line in project.read(".env.example").splitlines()
         if (match := assignment.match(line)) and not ENV_NAME.match(match.group(1))
     ]
+
+
+@pytest.mark.parametrize("project_name", ["", "   "])
+def test_empty_project_name_is_refused_by_the_hook(
+    refused_bake: RefusedBake, project_name: str
+) -> None:
+    refusal = refused_bake(project_name=project_name)
+
+    refusal.assert_one_clear_error("project_name is empty", "My AI Service")
