@@ -34,7 +34,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
 
-        incoming_id, content_length = _read_headers(scope)
+        incoming_id, content_length, chunked = _read_headers(scope)
         # As random as uuid4, and a few times cheaper.
         request_id = incoming_id or os.urandom(16).hex()
         request_id_header = (REQUEST_ID_HEADER, request_id.encode("latin-1"))
@@ -52,8 +52,8 @@ class RequestContextMiddleware:
             if content_length is not None and content_length > self.max_body_bytes:
                 await self._too_large(scope, receive, send_with_request_id)
                 return
-            if content_length is None:
-                # Without a length up front (chunked), count while the app reads.
+            if chunked:
+                # No length up front, so count while the app reads.
                 receive = self._limited(receive)
             await self.app(scope, receive, send_with_request_id)
         except Exception:
@@ -92,9 +92,11 @@ class RequestContextMiddleware:
         return f"Request body is larger than {self.max_body_bytes} bytes"
 
 
-def _read_headers(scope: Scope) -> tuple[str | None, int | None]:
-    """The caller's request id, if safe to reuse, and the declared body length."""
+def _read_headers(scope: Scope) -> tuple[str | None, int | None, bool]:
+    """The caller's request id if safe to reuse, the declared body length, and
+    whether the body comes in chunks of unknown total length."""
     request_id = content_length = None
+    chunked = False
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and request_id is None:
             candidate = value.decode("latin-1")
@@ -102,4 +104,6 @@ def _read_headers(scope: Scope) -> tuple[str | None, int | None]:
                 request_id = candidate
         elif name == b"content-length" and value.isdigit():
             content_length = int(value)
-    return request_id, content_length
+        elif name == b"transfer-encoding":
+            chunked = True
+    return request_id, content_length, chunked
