@@ -94,10 +94,10 @@ def find_uv() -> str:
     return uv
 
 
-def _run(
+def run(
     what: str, command: list[str], cwd: Path, env: dict[str, str], timeout: float
-) -> None:
-    """Run a command with its output captured; raise BakeError naming `what`."""
+) -> str:
+    """Run a command and return its output; raise BakeError naming `what`."""
     try:
         result = subprocess.run(
             command,
@@ -117,6 +117,7 @@ def _run(
             text.strip() for text in (result.stdout, result.stderr) if text.strip()
         )
         raise BakeError(f"{what} failed (exit {result.returncode}):\n{output}")
+    return result.stdout
 
 
 def bake(template: Path, output_dir: Path, env: dict[str, str]) -> Path:
@@ -133,7 +134,7 @@ def bake(template: Path, output_dir: Path, env: dict[str, str]) -> Path:
         str(output_dir),
     ]
     bake_env = {**env, SKIP_LOCK_VARIABLE: "1"}
-    _run(f"baking {template}", command, template, bake_env, BAKE_TIMEOUT_SECONDS)
+    run(f"baking {template}", command, template, bake_env, BAKE_TIMEOUT_SECONDS)
     made = [path for path in output_dir.iterdir() if path not in before]
     if len(made) != 1 or not made[0].is_dir():
         raise BakeError(
@@ -146,7 +147,7 @@ def bake(template: Path, output_dir: Path, env: dict[str, str]) -> Path:
 def uv_sync(project: Path, env: dict[str, str]) -> Path:
     """Run `uv sync` in the project; the interpreter of its .venv."""
     command = [find_uv(), "sync", "--quiet"]
-    _run(f"uv sync in {project}", command, project, env, SYNC_TIMEOUT_SECONDS)
+    run(f"uv sync in {project}", command, project, env, SYNC_TIMEOUT_SECONDS)
     python = project / ".venv" / "bin" / "python"
     if not python.exists():
         raise BakeError(f"uv sync left no interpreter at {python}")

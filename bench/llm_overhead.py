@@ -14,12 +14,10 @@ one fake LLM server (the project's own tests/fakes/llm_server.py) on 127.0.0.1:
      two model round trips: the concurrency check (goal <= 1.5).
 """
 
-import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
-from _baked import BakeError, baked_project, clean_environment, find_uv
+from _baked import BakeError, baked_project, clean_environment, find_uv, run
 
 RUN_TIMEOUT = 120
 
@@ -135,21 +133,6 @@ MEASURE = textwrap.dedent(
 )
 
 
-def run(command: list[str], cwd: Path, timeout: float, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        command,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
 def main() -> None:
     # The baked project must not pick up this repo's virtualenv or settings.
     env = {
@@ -164,7 +147,7 @@ def main() -> None:
             script.write_text(MEASURE.replace("PACKAGE", baked.package))
             print("measuring ...", flush=True)
             command = [find_uv(), "run", "python", script.name]
-            print(run(command, baked.root, RUN_TIMEOUT, env))
+            print(run("the measurement", command, baked.root, env, RUN_TIMEOUT))
     except BakeError as error:
         sys.exit(f"error: {error}")
 
