@@ -4,6 +4,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 # Cookiecutter's own dependency; without it a refusal cannot tell a package name
 # derived from the project name from a typed one, so it names no origin.
@@ -54,7 +55,8 @@ PEP440 = re.compile(
     r"((a|b|rc)(0|[1-9][0-9]*))?(\.post(0|[1-9][0-9]*))?(\.dev(0|[1-9][0-9]*))?$"
 )
 DNS_LABEL_LIMIT = 63
-# Long enough for any real name; short enough to sit on one line of code.
+# Long enough for any real name; short enough to sit on one line of code
+# (in columns, so a name of wide characters may have half as many).
 PROJECT_NAME_LIMIT = 60
 # The baked code that names the package is laid out for 88 columns up to this.
 PACKAGE_NAME_LIMIT = 30
@@ -126,13 +128,20 @@ def check_project_slug(slug: str) -> str | None:
     return None
 
 
+def display_width(text: str) -> int:
+    """Columns the text takes in an editor, as ruff counts line length."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def check_project_name(name: str) -> str | None:
     if not name.strip():
         return 'project_name is empty; try project_name="My AI Service"'
-    if len(name) > PROJECT_NAME_LIMIT:
+    width = display_width(name)
+    if width > PROJECT_NAME_LIMIT:
         return (
-            f"project_name is {len(name)} characters; keep it to {PROJECT_NAME_LIMIT} "
-            "and put the rest in description"
+            f"project_name is {width} columns wide; keep it to {PROJECT_NAME_LIMIT} "
+            "(a wide character such as 日 counts twice) and put the rest in "
+            "description"
         )
     if any(character in name for character in '"\\\n'):
         return "project_name must not contain quotes, backslashes or line breaks"

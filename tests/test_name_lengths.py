@@ -40,3 +40,22 @@ def test_package_name_over_the_limit_is_refused_in_one_line(
     refusal.assert_one_clear_error(
         f"is {len(too_long)} characters; keep it to {PACKAGE_NAME_LIMIT}"
     )
+
+
+def test_widest_accepted_project_name_bakes_code_ruff_accepts(
+    bake: Callable[..., BakedProject],
+) -> None:
+    # Thirty wide characters take sixty columns, as ruff counts line length.
+    project = bake(project_name="日" * 30, project_slug="wide")
+
+    problems = ruff_problems([project.path])
+
+    assert not problems, problems
+
+
+def test_project_name_wider_than_the_limit_is_refused_in_one_line(
+    refused_bake: Callable[..., Refusal],
+) -> None:
+    refusal = refused_bake(project_name="日" * 31, project_slug="wide")
+
+    refusal.assert_one_clear_error("is 62 columns wide; keep it to 60")
