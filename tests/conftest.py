@@ -154,32 +154,19 @@ def template_tool(name: str) -> Path:
 
 
 def ruff_problems(paths: Sequence[Path]) -> str:
-    """Run `ruff check` and `ruff format --check` over baked projects at once.
-
-    Each file is judged by the pyproject.toml of its own project, as it would be
-    inside that project. Returns the combined report, empty when all is clean.
-    """
-    ruff = template_tool("ruff")
-    reports = []
-    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
-        result = subprocess.run(
-            [str(ruff), *command, *map(str, paths)],
-            env=clean_environment(),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if result.returncode != 0:
-            reports.append(
-                f"ruff {' '.join(command)} exited with {result.returncode}\n"
-                f"{result.stdout}{result.stderr}"
-            )
-    return "\n".join(reports)
+    """What `ruff check` and `ruff format --check` say about baked projects, one
+    line per finding; empty when all is clean."""
+    findings = ruff_findings(paths)
+    return "\n".join(line for path in paths for line in findings[path])
 
 
 def ruff_findings(projects: Sequence[Path]) -> dict[Path, list[str]]:
-    """Like ruff_problems, one line per finding, sorted out by project."""
+    """Run `ruff check` and `ruff format --check` over baked projects at once,
+    one line per finding, sorted out by project.
+
+    Each file is judged by the pyproject.toml of its own project, as it would be
+    inside that project.
+    """
     ruff = template_tool("ruff")
     findings: dict[Path, list[str]] = {project: [] for project in projects}
     commands = (

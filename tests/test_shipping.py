@@ -173,6 +173,15 @@ def run(command: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def check_against_builtin_schema(
+    project: Baked, schema: str, relative: str
+) -> subprocess.CompletedProcess[str]:
+    """Validate one file with a JSON schema that check-jsonschema ships."""
+    check_jsonschema = linter("check-jsonschema")
+    command = [check_jsonschema, "--builtin-schema", f"vendor.{schema}", relative]
+    return run(command, cwd=project.root)
+
+
 def report(result: subprocess.CompletedProcess[str]) -> str:
     return (
         f"{' '.join(result.args)} exited with {result.returncode}\n"
@@ -272,17 +281,7 @@ def test_image_build_context_leaves_out_secrets_and_local_state(
 
 
 def test_compose_file_matches_the_compose_spec(project: Baked) -> None:
-    check_jsonschema = linter("check-jsonschema")
-
-    result = run(
-        [
-            check_jsonschema,
-            "--builtin-schema",
-            "vendor.compose-spec",
-            "docker-compose.yml",
-        ],
-        cwd=project.root,
-    )
+    result = check_against_builtin_schema(project, "compose-spec", "docker-compose.yml")
 
     assert result.returncode == 0, report(result)
 
@@ -426,16 +425,8 @@ def test_cluster_service_routes_to_the_deployment_pods(project: Baked) -> None:
 
 
 def test_workflow_matches_the_github_workflow_schema(project: Baked) -> None:
-    check_jsonschema = linter("check-jsonschema")
-
-    result = run(
-        [
-            check_jsonschema,
-            "--builtin-schema",
-            "vendor.github-workflows",
-            ".github/workflows/ci.yml",
-        ],
-        cwd=project.root,
+    result = check_against_builtin_schema(
+        project, "github-workflows", ".github/workflows/ci.yml"
     )
 
     assert result.returncode == 0, report(result)
